@@ -881,6 +881,44 @@ impl<'a> Archive<'a> {
         Ok(())
     }
 
+    /// The first `n` bytes of an entry's inflated content (fewer if the entry is shorter), inflating
+    /// only as much as needed: enough to sniff a file's magic without paying for the whole entry.
+    pub fn read_prefix(&self, entry: &Entry<'a>, n: usize) -> Result<Vec<u8>, ZipError> {
+        let raw = self.raw_data(entry)?;
+        match entry.method {
+            METHOD_STORED => Ok(raw.get(..n.min(raw.len())).unwrap_or_default().to_vec()),
+            METHOD_DEFLATED => {
+                let want = n.min(to_usize(entry.uncompressed_size).unwrap_or(usize::MAX));
+                let mut out = Vec::with_capacity(want);
+                let mut inflater = flate2::Decompress::new(false);
+                while out.len() < want {
+                    let consumed = inflater.total_in() as usize;
+                    let before = out.len();
+                    let status = inflater
+                        .decompress_vec(
+                            raw.get(consumed..).unwrap_or_default(),
+                            &mut out,
+                            flate2::FlushDecompress::None,
+                        )
+                        .map_err(|e| ZipError::Inflate {
+                            name: entry.name().into_owned(),
+                            reason: e.to_string(),
+                        })?;
+                    if status == flate2::Status::StreamEnd
+                        || (out.len() == before && inflater.total_in() as usize == consumed)
+                    {
+                        break;
+                    }
+                }
+                Ok(out)
+            }
+            method => Err(ZipError::UnsupportedMethod {
+                name: entry.name().into_owned(),
+                method,
+            }),
+        }
+    }
+
     /// Checks the declared size against the limits before any memory is committed.
     fn check_declared(&self, entry: &Entry<'a>) -> Result<(), ZipError> {
         let name = || entry.name().into_owned();

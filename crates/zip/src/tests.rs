@@ -423,3 +423,29 @@ fn overlapping_entries_are_recorded() {
         .iter()
         .any(|a| matches!(a, Anomaly::OverlappingEntries { .. })));
 }
+
+#[test]
+fn prefix_reads_only_what_is_asked() {
+    let content: Vec<u8> = (0..100_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let bytes = build(
+        &[
+            spec("big", &content, true),
+            spec("small", b"dex\n035", false),
+        ],
+        b"",
+        false,
+    );
+    let zip = Archive::parse(&bytes).unwrap();
+    assert_eq!(
+        zip.read_prefix(zip.entry("big").unwrap(), 8).unwrap(),
+        &content[..8]
+    );
+    assert_eq!(
+        zip.read_prefix(zip.entry("small").unwrap(), 4).unwrap(),
+        b"dex\n"
+    );
+    assert_eq!(
+        zip.read_prefix(zip.entry("small").unwrap(), 400).unwrap(),
+        b"dex\n035"
+    );
+}
