@@ -239,7 +239,7 @@ pub struct Package {
 
 impl Package {
     /// Name of type `type_id` (1-based, "string", "xml", ...).
-    pub fn type_name(&self, type_id: u8) -> Option<&str> {
+    pub fn type_name(&self, type_id: u8) -> Option<std::borrow::Cow<'_, str>> {
         self.type_strings.get(u32::from(type_id).checked_sub(1)?)
     }
 }
@@ -376,7 +376,7 @@ impl<'a> ResourceTable<'a> {
         if declared_packages as usize != t.packages.len() {
             push(
                 &mut t.anomalies,
-                AnomalyKind::Manifest,
+                AnomalyKind::BadChunk,
                 8,
                 format!(
                     "header declares {declared_packages} package(s), found {}",

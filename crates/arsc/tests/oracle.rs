@@ -86,12 +86,12 @@ fn quoted(line: &str) -> String {
 #[derive(Default)]
 struct Tally {
     apks: usize,
-    agree: [usize; 9],
-    total: [usize; 9],
+    agree: [usize; 10],
+    total: [usize; 10],
     problems: Vec<String>,
 }
 
-const NAMES: [&str; 9] = [
+const NAMES: [&str; 10] = [
     "package",
     "versionCode",
     "versionName",
@@ -101,6 +101,7 @@ const NAMES: [&str; 9] = [
     "application-label",
     "application-label-<locale>",
     "exported (xmltree)",
+    "application: label=",
 ];
 
 impl Tally {
@@ -228,6 +229,17 @@ fn manifest_and_labels_agree_with_aapt() {
                 ));
             } else if line.starts_with("uses-implied-permission:") {
                 implied.insert(field(line, "name").unwrap_or_default());
+            } else if line.starts_with("application: label=") {
+                let theirs = field(line, "label").unwrap_or_default();
+                let ours = match m.application.as_ref().and_then(|a| a.label.clone()) {
+                    Some(StringOrRef::Literal(s)) => s,
+                    Some(StringOrRef::Reference(r)) => table
+                        .as_ref()
+                        .and_then(|tb| tb.any_string(r))
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                t.check(9, &apk, &normalize(&ours), &theirs);
             } else if line.starts_with("application-label") {
                 let locale = line
                     .split(':')

@@ -462,7 +462,7 @@ impl XmlDocument {
             }
             let s = |off: usize| -> Option<String> {
                 let idx = u32_at(node, ext + off)?;
-                strings.get(idx).map(str::to_owned)
+                strings.get_owned(idx)
             };
             match ch.kind {
                 RES_XML_START_NAMESPACE_TYPE => {
@@ -652,8 +652,8 @@ fn parse_start(
         ));
     }
     let mut el = Element {
-        name: strings.get(name).unwrap_or_default().to_owned(),
-        namespace: strings.get(ns).map(str::to_owned),
+        name: strings.get_owned(name).unwrap_or_default(),
+        namespace: strings.get_owned(ns),
         attributes: Vec::with_capacity(attr_count.min(MAX_ATTRIBUTES)),
         children: Vec::new(),
         text: String::new(),
@@ -691,7 +691,7 @@ fn parse_start(
             last_id = id;
         }
         let value = ResValue::decode(data_type, data, strings);
-        let raw_s = strings.get(raw).map(str::to_owned);
+        let raw_s = strings.get_owned(raw);
         if let (ResValue::String(Some(t)), Some(r)) = (&value, &raw_s) {
             if t != r {
                 push_anomaly(
@@ -707,10 +707,10 @@ fn parse_start(
                 );
             }
         }
-        let aname = strings.get(a_name).unwrap_or_default().to_owned();
+        let aname = strings.get_owned(a_name).unwrap_or_default();
         if resource_id.is_none()
             && !resource_map.is_empty()
-            && strings.get(a_ns) == Some(ANDROID_NS)
+            && strings.get(a_ns).as_deref() == Some(ANDROID_NS)
         {
             push_anomaly(
                 anomalies,
@@ -739,7 +739,7 @@ fn parse_start(
         }
         el.attributes.push(Attribute {
             name: aname,
-            namespace: strings.get(a_ns).map(str::to_owned),
+            namespace: strings.get_owned(a_ns),
             resource_id,
             value,
             raw: raw_s,

@@ -1,5 +1,7 @@
 //! Chunk headers and the `ResStringPool` shared by binary XML and `resources.arsc`.
 
+use std::borrow::Cow;
+
 use crate::{Anomaly, AnomalyKind};
 
 /// `RES_STRING_POOL_TYPE`.
@@ -66,23 +68,29 @@ impl ChunkHeader {
     }
 }
 
-/// A decoded string pool. Strings Android could not read (out of bounds, unterminated) are `None`
-/// exactly where `ResStringPool::stringAt` returns NULL.
+/// A string pool. Strings are located and decoded on demand (UTF-8 strings are borrowed without
+/// allocation); strings Android could not read (out of bounds, unterminated) are `None` exactly
+/// where `ResStringPool::stringAt` returns NULL.
 #[derive(Debug, Clone, Default)]
 pub struct StringPool {
-    strings: Vec<Option<String>>,
+    /// the string data region
+    data: Vec<u8>,
+    /// byte offset of each string inside `data`
+    offsets: Vec<u32>,
     utf8: bool,
+    /// Android refuses the pool anyway: read unterminated strings by their declared length.
+    lenient: bool,
 }
 
 impl StringPool {
     /// Number of string slots (including unreadable ones).
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.offsets.len()
     }
 
     /// Whether the pool holds no strings.
     pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
+        self.offsets.is_empty()
     }
 
     /// Whether the pool is UTF-8 encoded (else UTF-16).
@@ -90,9 +98,37 @@ impl StringPool {
         self.utf8
     }
 
+    /// Byte range of string `idx` in `data`, and whether its length needed Android's recovery.
+    fn locate(&self, idx: u32) -> Option<(usize, usize, bool)> {
+        let off = *self.offsets.get(idx as usize)? as usize;
+        if self.utf8 {
+            locate_utf8(&self.data, off, self.lenient)
+        } else {
+            locate_utf16(&self.data, off, self.lenient).map(|(a, b)| (a, b, false))
+        }
+    }
+
     /// The string at `idx`, `None` when out of range or unreadable (as Android would see it).
-    pub fn get(&self, idx: u32) -> Option<&str> {
-        self.strings.get(idx as usize)?.as_deref()
+    pub fn get(&self, idx: u32) -> Option<Cow<'_, str>> {
+        let (a, b, _) = self.locate(idx)?;
+        let raw = self.data.get(a..b)?;
+        if self.utf8 {
+            Some(String::from_utf8_lossy(raw))
+        } else {
+            Some(Cow::Owned(
+                char::decode_utf16(
+                    raw.chunks_exact(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]])),
+                )
+                .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect(),
+            ))
+        }
+    }
+
+    /// The string at `idx` as an owned `String`.
+    pub fn get_owned(&self, idx: u32) -> Option<String> {
+        self.get(idx).map(Cow::into_owned)
     }
 
     /// Parses the `ResStringPool` chunk that starts at `chunk` (the whole chunk, header included).
@@ -125,12 +161,11 @@ impl StringPool {
         if idx_end > size {
             return Err("string index extends past the pool");
         }
-        let mut pool = StringPool {
-            strings: Vec::with_capacity(string_count),
-            utf8,
-        };
         if string_count == 0 {
-            return Ok(pool);
+            return Ok(StringPool {
+                utf8,
+                ..StringPool::default()
+            });
         }
         let char_size = if utf8 { 1 } else { 2 };
         if strings_start >= size.saturating_sub(2) {
@@ -162,9 +197,6 @@ impl StringPool {
         } else {
             u16_at(strings, (units - 1) * 2) == Some(0)
         };
-        // When Android refuses the pool anyway, read unterminated strings by their declared length
-        // so the scanner still sees their text.
-        let lenient = !last_nul;
         if !last_nul {
             anomalies.push(Anomaly::new(
                 AnomalyKind::StringPoolUnterminated,
@@ -172,19 +204,22 @@ impl StringPool {
                 "last string of the pool is not NUL-terminated (Android rejects this pool)".into(),
             ));
         }
-        let mut bad = 0usize;
-        let mut truncated = 0usize;
-        for i in 0..string_count {
-            let off = u32_at(d, hs + i * 4).unwrap_or(u32::MAX) as usize;
-            let s = if utf8 {
-                decode_utf8(strings, units, off, &mut truncated, lenient)
-            } else {
-                decode_utf16(strings, units, off, lenient)
-            };
-            if s.is_none() {
-                bad += 1;
+        let pool = StringPool {
+            data: strings[..units * char_size].to_vec(),
+            offsets: d[hs..idx_end]
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+            utf8,
+            lenient: !last_nul,
+        };
+        let (mut bad, mut truncated) = (0usize, 0usize);
+        for i in 0..string_count as u32 {
+            match pool.locate(i) {
+                None => bad += 1,
+                Some((_, _, true)) => truncated += 1,
+                Some(_) => {}
             }
-            pool.strings.push(s);
         }
         if bad > 0 {
             anomalies.push(Anomaly::new(
@@ -204,8 +239,9 @@ impl StringPool {
     }
 }
 
-/// `ResStringPool::stringAt` for UTF-16 pools.
-fn decode_utf16(strings: &[u8], units: usize, byte_off: usize, lenient: bool) -> Option<String> {
+/// `ResStringPool::stringAt` for UTF-16 pools: byte range of the characters.
+fn locate_utf16(strings: &[u8], byte_off: usize, lenient: bool) -> Option<(usize, usize)> {
+    let units = strings.len() / 2;
     let mut off = byte_off / 2;
     if off >= units.checked_sub(1)? {
         return None;
@@ -221,26 +257,13 @@ fn decode_utf16(strings: &[u8], units: usize, byte_off: usize, lenient: bool) ->
     if end > units || (!lenient && (end == units || unit(end)? != 0)) {
         return None;
     }
-    let raw = strings.get(off * 2..end * 2)?;
-    Some(
-        char::decode_utf16(
-            raw.chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]])),
-        )
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect(),
-    )
+    Some((off * 2, end * 2))
 }
 
 /// `ResStringPool::string8At` + `stringDecodeAt` for UTF-8 pools, including the recovery Android
-/// applies when aapt wrote a length truncated to 15 bits.
-fn decode_utf8(
-    strings: &[u8],
-    units: usize,
-    off: usize,
-    truncated: &mut usize,
-    lenient: bool,
-) -> Option<String> {
+/// applies when aapt wrote a length truncated to 15 bits (third value `true` then).
+fn locate_utf8(strings: &[u8], off: usize, lenient: bool) -> Option<(usize, usize, bool)> {
+    let units = strings.len();
     if off >= units.checked_sub(1)? {
         return None;
     }
@@ -259,29 +282,22 @@ fn decode_utf8(
     let mut end = p.checked_add(enc_len)?;
     if end >= units {
         if lenient && end == units {
-            return strings
-                .get(p..end)
-                .map(|raw| String::from_utf8_lossy(raw).into_owned());
+            return Some((p, end, false));
         }
         return None;
     }
     let mut i = 0usize;
     while end < units {
         if strings.get(end) == Some(&0) {
-            if i != 0 {
-                *truncated += 1;
-            }
-            let raw = strings.get(p..end)?;
-            return Some(String::from_utf8_lossy(raw).into_owned());
+            return Some((p, end, i != 0));
         }
         i += 1;
         // Android retries at lengths with the lost high bits restored (i << 15 | encLen).
         end = p.checked_add((i << 15) | enc_len)?;
     }
     if lenient {
-        return strings
-            .get(p..p.checked_add(enc_len)?)
-            .map(|raw| String::from_utf8_lossy(raw).into_owned());
+        let end = p.checked_add(enc_len)?;
+        return (end <= units).then_some((p, end, false));
     }
     None
 }

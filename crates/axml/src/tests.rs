@@ -243,17 +243,17 @@ fn utf8_pool_long_lengths_and_truncated_length_recovery() {
     let mut an = Vec::new();
     let p = crate::pool::StringPool::parse(&bytes, 0, &mut an).unwrap();
     assert!(p.is_utf8());
-    assert_eq!(p.get(0), Some("short"));
-    assert_eq!(p.get(1).map(str::len), Some(300));
-    assert_eq!(p.get(2), Some("汉字"));
-    assert_eq!(p.get(3), None);
+    assert_eq!(p.get(0).as_deref(), Some("short"));
+    assert_eq!(p.get(1).map(|s| s.len()), Some(300));
+    assert_eq!(p.get(2).as_deref(), Some("汉字"));
+    assert_eq!(p.get(3).as_deref(), None);
     assert!(an.is_empty());
     // aapt's 0x7FFF-truncated lengths: Android finds the terminator at (i << 15) | len.
     let huge = vec![b'y'; 0x8000 + 5];
     let bytes = utf8_pool(&[&huge], Some(5));
     let mut an = Vec::new();
     let p = crate::pool::StringPool::parse(&bytes, 0, &mut an).unwrap();
-    assert_eq!(p.get(0).map(str::len), Some(0x8000 + 5));
+    assert_eq!(p.get(0).map(|s| s.len()), Some(0x8000 + 5));
     assert!(an.iter().any(|a| a.kind == AnomalyKind::StringLengthWrong));
 }
 
@@ -273,7 +273,7 @@ fn utf16_long_form_length() {
     b.extend_from_slice(&data);
     let mut an = Vec::new();
     let p = crate::pool::StringPool::parse(&b, 0, &mut an).unwrap();
-    assert_eq!(p.get(0), Some(s.as_str()));
+    assert_eq!(p.get(0).as_deref(), Some(s.as_str()));
 }
 
 #[test]
@@ -287,9 +287,9 @@ fn unterminated_string_reads_as_null_like_android() {
     bytes[off1 + 1] = 6;
     let mut an = Vec::new();
     let p = crate::pool::StringPool::parse(&bytes, 0, &mut an).unwrap();
-    assert_eq!(p.get(0), Some("abc"));
-    assert_eq!(p.get(1), None);
-    assert_eq!(p.get(2), Some("ij"));
+    assert_eq!(p.get(0).as_deref(), Some("abc"));
+    assert_eq!(p.get(1).as_deref(), None);
+    assert_eq!(p.get(2).as_deref(), Some("ij"));
     assert!(an.iter().any(|a| a.kind == AnomalyKind::StringUnreadable));
 }
 

@@ -99,7 +99,7 @@ impl ResValue {
             0x00 => ResValue::Null,
             0x01 | 0x07 => ResValue::Reference(data),
             0x02 | 0x08 => ResValue::Attribute(data),
-            0x03 => ResValue::String(pool.get(data).map(str::to_owned)),
+            0x03 => ResValue::String(pool.get_owned(data)),
             0x04 => ResValue::Float(f32::from_bits(data)),
             0x05 => ResValue::Dimension {
                 value: complex_to_float(data),

@@ -847,3 +847,79 @@ pub(crate) fn verify<'a>(
     res.verified = res.errors.is_empty();
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_sections_and_bytes() {
+        let m = b"Manifest-Version: 1.0\r\nCreated-By: x\r\n\r\nName: a/b\r\n c.txt\r\nSHA1-Digest: AAAA\r\n\r\nName: d\nSHA-256-Digest: BBBB\n";
+        let s = parse_manifest(m);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].get("created-by"), Some("x"));
+        assert_eq!(
+            s[0].bytes,
+            b"Manifest-Version: 1.0\r\nCreated-By: x\r\n\r\n"
+        );
+        assert_eq!(s[1].get("Name"), Some("a/bc.txt"));
+        assert!(s[1].bytes.ends_with(b"AAAA\r\n\r\n"));
+        assert_eq!(s[2].get("Name"), Some("d"));
+        assert_eq!(s[2].bytes, b"Name: d\nSHA-256-Digest: BBBB\n");
+        assert_eq!(parse_manifest(b"").len(), 1);
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        for d in [
+            &b""[..],
+            b"f",
+            b"fo",
+            b"foo",
+            b"foob",
+            &[0xff, 0, 0x80, 7][..],
+        ] {
+            assert_eq!(b64(&b64_encode(d)).unwrap(), d);
+        }
+        assert!(b64("a*b").is_none());
+    }
+
+    #[test]
+    fn digest_choice_depends_on_sdk() {
+        let sec = Section {
+            bytes: b"",
+            attrs: vec![
+                ("SHA-256-Digest".into(), b64_encode(&[1; 32])),
+                ("SHA1-Digest".into(), b64_encode(&[2; 20])),
+            ],
+        };
+        let new = digests_to_verify(&sec, "-Digest", 24, 30);
+        assert_eq!(new, vec![(HashAlg::Sha256, vec![1; 32])]);
+        let old = digests_to_verify(&sec, "-Digest", 3, 30);
+        assert_eq!(
+            old,
+            vec![(HashAlg::Sha1, vec![2; 20]), (HashAlg::Sha256, vec![1; 32])]
+        );
+        let only_old = digests_to_verify(&sec, "-Digest", 3, 10);
+        assert_eq!(only_old, vec![(HashAlg::Sha1, vec![2; 20])]);
+    }
+
+    #[test]
+    fn which_entries_need_digests() {
+        assert!(is_digest_needed("classes.dex"));
+        assert!(is_digest_needed("META-INF/services/x"));
+        assert!(is_digest_needed("META-INF/foo.txt"));
+        assert!(!is_digest_needed("META-INF/CERT.RSA"));
+        assert!(!is_digest_needed("META-INF/cert.sf"));
+        assert!(!is_digest_needed("META-INF/SIG-x"));
+        assert!(!is_digest_needed("dir/"));
+    }
+
+    #[test]
+    fn jar_algorithm_support() {
+        assert_eq!(sig_alg_supported(HashAlg::Sha512, KeyAlg::Dsa), (21, 22));
+        assert_eq!(sig_alg_supported(HashAlg::Sha1, KeyAlg::Ec).0, 18);
+        assert_eq!(sig_oid_key("1.2.840.10045.4.3.2"), Some(KeyAlg::Ec));
+        assert_eq!(sig_oid_key("1.2.3"), None);
+    }
+}

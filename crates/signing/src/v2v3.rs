@@ -683,3 +683,67 @@ fn parse_signer<'a>(
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_prefixed_slices() {
+        let mut b: &[u8] = &[3, 0, 0, 0, 1, 2, 3, 9];
+        assert_eq!(lp(&mut b), Some(&[1u8, 2, 3][..]));
+        assert_eq!(b, &[9]);
+        let mut short: &[u8] = &[5, 0, 0, 0, 1];
+        assert_eq!(lp(&mut short), None);
+        let mut neg: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+        assert_eq!(lp(&mut neg), None);
+    }
+
+    #[test]
+    fn picks_strongest_signature_per_sdk() {
+        let a = alg_by_id(0x0103).unwrap();
+        let b = alg_by_id(0x0104).unwrap();
+        let v = alg_by_id(0x0421).unwrap();
+        let sigs = [(a, &b"a"[..]), (b, &b"b"[..]), (v, &b"v"[..])];
+        let chosen = signatures_to_verify(&sigs, 24, 40).unwrap();
+        assert_eq!(chosen.len(), 2);
+        assert_eq!(chosen[0].0.id, 0x0104);
+        assert_eq!(chosen[1].0.id, 0x0421);
+        // Only verity (min SDK 28) cannot cover SDK 24.
+        assert!(signatures_to_verify(&[(v, &b"v"[..])], 24, 40).is_err());
+        assert!(signatures_to_verify(&[], 24, 40).is_err());
+        assert!(alg_by_id(0x9999).is_none());
+    }
+
+    #[test]
+    fn lineage_errors() {
+        assert!(parse_lineage(&[2, 0, 0, 0])
+            .unwrap_err()
+            .contains("version"));
+        assert!(parse_lineage(&[1, 0, 0, 0]).unwrap().is_empty());
+        assert!(parse_lineage(&[1, 0, 0, 0, 9, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn malformed_scheme_blocks_are_errors_not_panics() {
+        let apk = vec![0u8; 64];
+        let ctx = Ctx {
+            apk: &apk,
+            block_offset: 0,
+            cd_offset: 0,
+            eocd_offset: 0,
+        };
+        let none = BTreeSet::new();
+        for block in [
+            &b""[..],
+            &[4, 0, 0, 0, 0, 0, 0, 0][..],
+            &[8, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0][..],
+        ] {
+            for s in [Scheme::V2, Scheme::V3] {
+                let r = verify_scheme(&ctx, s, block, 24, 40, &none, &none);
+                assert!(!r.verified);
+                assert!(r.has_errors());
+            }
+        }
+    }
+}

@@ -34,10 +34,25 @@ fn oracle(apk: &Path) -> Oracle {
         return Oracle::Broken(text.lines().next().unwrap_or("").to_string());
     }
     let line = |s: &str| text.lines().any(|l| l.trim() == format!("{s} true"));
+    // Per signer: DN, SHA-256, SHA-1, MD5, key algorithm, key size, in apksigner's order.
+    let keep = [
+        "certificate DN: ",
+        "certificate SHA-256 digest: ",
+        "certificate SHA-1 digest: ",
+        "certificate MD5 digest: ",
+        "key algorithm: ",
+        "key size (bits): ",
+    ];
     let signers = text
         .lines()
-        .filter(|l| l.starts_with("Signer #") && l.contains("certificate SHA-256 digest:"))
-        .map(|l| l.rsplit(' ').next().unwrap().to_string())
+        .filter(|l| l.starts_with("Signer #"))
+        .filter_map(|l| {
+            let rest = l.split_once(": ").map(|_| l.split_once(' ').unwrap().1)?;
+            let rest = rest.split_once(' ').unwrap().1;
+            keep.iter()
+                .find_map(|k| rest.strip_prefix(k))
+                .map(|v| v.to_string())
+        })
         .collect();
     Oracle::Ok(Outcome {
         verified: text.lines().next() == Some("Verifies"),
@@ -114,7 +129,20 @@ fn ours(apk: &Path) -> Outcome {
         } else {
             [false; 3]
         },
-        signers: r.signers.iter().map(|c| c.sha256.clone()).collect(),
+        signers: r
+            .signers
+            .iter()
+            .flat_map(|c| {
+                [
+                    c.subject.clone(),
+                    c.sha256.clone(),
+                    c.sha1.clone(),
+                    c.md5.clone(),
+                    c.key_algorithm.clone(),
+                    c.key_size.to_string(),
+                ]
+            })
+            .collect(),
     }
 }
 

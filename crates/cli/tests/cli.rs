@@ -1,0 +1,205 @@
+//! The real binary on real and hostile files: the JSON contract's keys, the one-line error, and no
+//! panic, hang or runaway memory on anything in the fixtures.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_medshield");
+/// Address-space cap for one inspect run: far above what any fixture needs, far below a bomb.
+const MEMORY_CAP_KB: u64 = 1 << 20;
+/// Wall-clock cap for one inspect run of a fixture (they are all small).
+const TIME_CAP: Duration = Duration::from_secs(20);
+
+fn inspect(path: &Path, format: &str) -> Output {
+    // `ulimit -v` turns runaway allocation into a failure we can see, instead of a swapping machine.
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {MEMORY_CAP_KB}; exec \"$0\" inspect --format {format} \"$1\""
+        ))
+        .arg(BIN)
+        .arg(path)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn not_an_apk_gives_one_line_and_status_1() {
+    let dir = std::env::temp_dir().join(format!("medshield-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, content) in [
+        ("empty.apk", &b""[..]),
+        ("text.apk", b"hello, not a zip"),
+        (
+            "eocd-only.apk",
+            b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        ),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, content).unwrap();
+        let out = inspect(&p, "json");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        assert!(stderr.starts_with("medshield: "), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let missing = inspect(&dir.join("does-not-exist.apk"), "text");
+    assert_eq!(missing.status.code(), Some(1));
+    let usage = Command::new(BIN)
+        .args(["inspect", "--format", "yaml", "x.apk"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn json_contract_has_the_documented_keys() {
+    let Some(root) = medshield_fixtures::apks_root("json_contract_has_the_documented_keys") else {
+        return;
+    };
+    let apk = root.join("built/insecure-webview.apk");
+    let out = inspect(&apk, "json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "package",
+        "version_code",
+        "version_name",
+        "min_sdk",
+        "target_sdk",
+        "label",
+        "permissions",
+        "components",
+        "signing",
+        "dex",
+        "native_libs",
+        "anomalies",
+    ] {
+        assert!(v.get(key).is_some(), "missing top-level key {key}");
+    }
+    for kind in ["activities", "services", "receivers", "providers"] {
+        for c in v["components"][kind].as_array().unwrap() {
+            for key in ["name", "exported", "permission", "intent_filters"] {
+                assert!(c.get(key).is_some(), "{kind} entry lacks {key}");
+            }
+        }
+    }
+    for s in ["v1", "v2", "v3", "v31"] {
+        assert!(v["signing"]["schemes"][s].is_boolean());
+    }
+    assert!(v["signing"]["verified"].as_bool().unwrap());
+    let cert = &v["signing"]["certificates"][0];
+    for key in [
+        "sha256",
+        "sha1",
+        "md5",
+        "subject",
+        "issuer",
+        "not_before",
+        "not_after",
+        "key_algorithm",
+        "signature_algorithm",
+    ] {
+        assert!(cert.get(key).is_some(), "certificate lacks {key}");
+    }
+    let sha256 = cert["sha256"].as_str().unwrap();
+    assert_eq!(sha256.len(), 64);
+    assert!(
+        sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "lowercase hex: {sha256}"
+    );
+    for key in [
+        "name", "version", "strings", "types", "methods", "fields", "classes",
+    ] {
+        assert!(v["dex"][0].get(key).is_some(), "dex entry lacks {key}");
+    }
+    let lib = &v["native_libs"][0];
+    for key in [
+        "path",
+        "abi",
+        "nx",
+        "pie",
+        "relro",
+        "stack_canary",
+        "fortify",
+        "stripped",
+    ] {
+        assert!(lib.get(key).is_some(), "native lib lacks {key}");
+    }
+    // What the fixture's build script put in it.
+    assert_eq!(v["package"], "com.example.insecure");
+    assert_eq!(v["application"]["debuggable"], true);
+    assert!(v["permissions"].as_array().unwrap().len() >= 6);
+
+    let text = inspect(&apk, "text");
+    assert!(text.status.success());
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("com.example.insecure") && text.contains("包名"),
+        "{text}"
+    );
+}
+
+/// Every file in the fixtures — packages, bare dex, binary XML, broken archives — must give either
+/// a report or a one-line error: never a panic, a hang, or memory out of proportion.
+#[test]
+fn every_fixture_file_gives_a_report_or_a_clean_error() {
+    let Some(root) =
+        medshield_fixtures::fixtures_root("every_fixture_file_gives_a_report_or_a_clean_error")
+    else {
+        return;
+    };
+    let files = medshield_fixtures::files_with_extension(&root.join("apks"), &[""]);
+    assert!(
+        files.len() > 380,
+        "found only {} fixture files",
+        files.len()
+    );
+    let results = medshield_fixtures::parallel_map(&files, 2, |path| {
+        let start = Instant::now();
+        let out = inspect(path, "json");
+        (path.clone(), out, start.elapsed())
+    });
+    let (mut reports, mut errors) = (0, 0);
+    let mut failures = Vec::new();
+    for (path, out, took) in results {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => {
+                reports += 1;
+                if serde_json::from_slice::<serde_json::Value>(&out.stdout).is_err() {
+                    failures.push(format!(
+                        "{}: status 0 but output is not JSON",
+                        path.display()
+                    ));
+                }
+            }
+            Some(1) if stderr.lines().count() == 1 && !stderr.contains("internal error") => {
+                errors += 1
+            }
+            other => failures.push(format!(
+                "{}: status {other:?}, stderr {stderr:?}",
+                path.display()
+            )),
+        }
+        if took > TIME_CAP {
+            failures.push(format!("{}: took {took:?}", path.display()));
+        }
+    }
+    eprintln!(
+        "{reports} reports, {errors} clean errors, {} failures over {} files",
+        failures.len(),
+        reports + errors + failures.len()
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
