@@ -539,10 +539,18 @@ fn resolve_label(
             let Some(table) = resources else {
                 return (None, labels);
             };
-            for (locale, value) in table.resolve_string(*id) {
-                labels.entry(locale).or_insert(value);
+            // What a device in each locale the package supports would show: Android's best match,
+            // the same resolution aapt prints as `application-label-<locale>`.
+            let default = table.default_string(*id);
+            if let Some(d) = &default {
+                labels.insert(String::new(), d.clone());
             }
-            (table.default_string(*id), labels)
+            for locale in table.locales().into_iter().filter(|l| !l.is_empty()) {
+                if let Some(value) = table.string_for_locale(*id, &locale) {
+                    labels.insert(locale, value);
+                }
+            }
+            (default, labels)
         }
     }
 }

@@ -8,7 +8,7 @@
 //! (see docs/oracles.md).
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use medshield_apk::{inspect, ApkReport, InspectOptions};
@@ -34,6 +34,7 @@ struct Badging {
     permissions: BTreeSet<String>,
     implied: BTreeSet<String>,
     label: Option<String>,
+    localized_labels: BTreeMap<String, String>,
 }
 
 fn parse_badging(text: &str) -> Badging {
@@ -59,6 +60,12 @@ fn parse_badging(text: &str) -> Badging {
             }
         } else if let Some(rest) = line.strip_prefix("application-label:'") {
             b.label = rest.strip_suffix('\'').map(str::to_owned);
+        } else if let Some(rest) = line.strip_prefix("application-label-") {
+            if let Some((locale, value)) = rest.split_once(":'") {
+                let value = value.strip_suffix('\'').unwrap_or(value);
+                b.localized_labels
+                    .insert(locale.to_owned(), value.to_owned());
+            }
         }
     }
     b
@@ -196,6 +203,17 @@ fn check_one(path: &PathBuf, dex_dir: &Path) -> Option<Outcome> {
             label.clone(),
         );
     }
+    let ours: BTreeMap<&String, &String> = report
+        .labels
+        .iter()
+        .filter(|(l, _)| !l.is_empty())
+        .collect();
+    let theirs: BTreeMap<&String, &String> = b.localized_labels.iter().collect();
+    differ(
+        "labels (every locale)",
+        format!("{ours:?}"),
+        format!("{theirs:?}"),
+    );
 
     let (signer_ok, signer_text) =
         oracle_output("apksigner", &["verify", "--print-certs", "-v"], path);
@@ -234,7 +252,10 @@ fn check_one(path: &PathBuf, dex_dir: &Path) -> Option<Outcome> {
         let Ok(content) = zip.read_unchecked(entry) else {
             continue;
         };
-        let tmp = dex_dir.join(format!("{}-{}", report.file.sha256, d.name));
+        // Unique per call: identical fixtures (same digest) are checked on two threads at once.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dex_dir.join(format!("{}-{n}-{}", std::process::id(), d.name));
         std::fs::write(&tmp, &content).unwrap();
         if let Some(counts) = dexdump_counts(&tmp) {
             let s = &d.summary;

@@ -500,7 +500,19 @@ impl<'a> ResourceTable<'a> {
         let entries_start = u32_at(d, p + 16).unwrap_or(0) as usize;
         let cfg_bytes = &d[p + 20..p + hs];
         let config = ConfigDescriptor::parse(cfg_bytes);
-        let type_id = (u32::from(raw_id) + type_id_offset) as u8;
+        // typeIdOffset (shared libraries) shifts ids; a result outside 1..=255 is unusable.
+        let Some(type_id) = u32::from(raw_id)
+            .checked_add(type_id_offset)
+            .and_then(|v| u8::try_from(v).ok())
+        else {
+            push(
+                &mut self.anomalies,
+                AnomalyKind::BadChunk,
+                p,
+                format!("type id {raw_id} + typeIdOffset {type_id_offset} out of range"),
+            );
+            return;
+        };
         if raw_id == 0 {
             push(
                 &mut self.anomalies,

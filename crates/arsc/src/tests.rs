@@ -213,3 +213,25 @@ fn packed_language() {
     let packed = [0x80 | (c << 2) | (b >> 3), ((b & 7) << 5) | a];
     assert_eq!(locale::unpack(packed, b'a'), "fil");
 }
+
+#[test]
+fn reference_cycles_are_bounded() {
+    let mut bytes = table(0);
+    // Default config, entry 0: a simple string value; turn it into a reference to itself.
+    let pat = [8u8, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 3, 0, 0, 0, 0];
+    let at = bytes.windows(pat.len()).position(|w| w == pat).unwrap();
+    bytes[at + 11] = 1;
+    bytes[at + 12..at + 16].copy_from_slice(&0x7f01_0000u32.to_le_bytes());
+    let t = ResourceTable::parse(&bytes).unwrap();
+    assert_eq!(
+        t.resolve(0x7f01_0000)[0].1,
+        ResValue::Reference(0x7f01_0000)
+    );
+    assert_eq!(t.default_string(0x7f01_0000), None);
+    assert_eq!(
+        t.string_for_locale(0x7f01_0000, "zh-CN").as_deref(),
+        Some("简体")
+    );
+    // French falls back to the default configuration, which loops: no value, no hang.
+    assert_eq!(t.string_for_locale(0x7f01_0000, "fr"), None);
+}

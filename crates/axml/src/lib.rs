@@ -54,6 +54,33 @@ pub const MAX_ANOMALIES: usize = 256;
 /// Most bytes of CDATA text kept per element.
 pub const MAX_TEXT: usize = 64 * 1024;
 
+/// Most bytes of strings decoded for one document, whatever the input size (further strings read
+/// as empty). Real manifests decode well under 1 MB.
+pub const MAX_DECODED_BYTES: usize = 256 << 20;
+/// Decoding budget per input byte: each string reference costs 4 input bytes, so honest documents
+/// stay far below this while repeated references to one huge string cannot multiply memory.
+const DECODE_BUDGET_PER_INPUT_BYTE: usize = 16;
+
+/// String access charged against the document's decoding budget.
+struct Strings<'p> {
+    pool: &'p StringPool,
+    budget: std::cell::Cell<usize>,
+    exhausted: std::cell::Cell<bool>,
+}
+
+impl Strings<'_> {
+    fn get_owned(&self, idx: u32) -> Option<String> {
+        let len = self.pool.raw_len(idx)?;
+        let left = self.budget.get();
+        if len > left {
+            self.exhausted.set(true);
+            return Some(String::new());
+        }
+        self.budget.set(left - len);
+        self.pool.get_owned(idx)
+    }
+}
+
 /// The Android namespace URI.
 pub const ANDROID_NS: &str = "http://schemas.android.com/apk/res/android";
 
@@ -257,6 +284,8 @@ pub struct XmlDocument {
 
 struct Builder {
     stack: Vec<Element>,
+    /// string index of each open element's name (end tags are matched by index: no decoding)
+    names: Vec<u32>,
     root: Option<Element>,
     elements: usize,
     skipped_depth: usize,
@@ -395,10 +424,20 @@ impl XmlDocument {
             pos += size;
         }
         let first_node = first_node.ok_or(AxmlError::NoRootElement)?;
-        let strings = strings.unwrap_or_default();
+        let pool = strings.unwrap_or_default();
+        let strings = Strings {
+            pool: &pool,
+            budget: std::cell::Cell::new(
+                data.len()
+                    .saturating_mul(DECODE_BUDGET_PER_INPUT_BYTE)
+                    .clamp(1 << 20, MAX_DECODED_BYTES),
+            ),
+            exhausted: std::cell::Cell::new(false),
+        };
 
         let mut b = Builder {
             stack: Vec::new(),
+            names: Vec::new(),
             root: None,
             elements: 0,
             skipped_depth: 0,
@@ -486,7 +525,8 @@ impl XmlDocument {
                     ) {
                         Ok(el) => {
                             saw_start = true;
-                            b.open(el, pos, &mut anomalies);
+                            let name_idx = u32_at(node, ext + 4).unwrap_or(u32::MAX);
+                            b.open(el, name_idx, pos, &mut anomalies);
                         }
                         Err(msg) => {
                             push_anomaly(
@@ -498,8 +538,8 @@ impl XmlDocument {
                     }
                 }
                 RES_XML_END_ELEMENT_TYPE => {
-                    let name = s(4).unwrap_or_default();
-                    b.close(&name, pos, &mut anomalies);
+                    let name = u32_at(node, ext + 4).unwrap_or(u32::MAX);
+                    b.close(name, &pool, pos, &mut anomalies);
                 }
                 _ => {
                     let text = s(0).unwrap_or_default();
@@ -522,6 +562,17 @@ impl XmlDocument {
                 ),
             );
         }
+        if strings.exhausted.get() {
+            // Always recorded (even past the anomaly cap): it explains the empty strings.
+            anomalies.insert(
+                0,
+                Anomaly::new(
+                    AnomalyKind::LimitReached,
+                    0,
+                    "string decoding budget exhausted; later strings read as empty".into(),
+                ),
+            );
+        }
         // Close whatever is still open (truncated documents).
         while !b.stack.is_empty() {
             b.close_top();
@@ -534,7 +585,7 @@ impl XmlDocument {
             root,
             namespaces,
             anomalies,
-            strings,
+            strings: pool,
             resource_map,
         })
     }
@@ -566,7 +617,7 @@ impl XmlDocument {
 }
 
 impl Builder {
-    fn open(&mut self, el: Element, pos: usize, anomalies: &mut Vec<Anomaly>) {
+    fn open(&mut self, el: Element, name_idx: u32, pos: usize, anomalies: &mut Vec<Anomaly>) {
         if self.skipped_depth > 0 || self.stack.len() >= MAX_DEPTH || self.elements >= MAX_ELEMENTS
         {
             if self.skipped_depth == 0 {
@@ -584,32 +635,51 @@ impl Builder {
         }
         self.elements += 1;
         self.stack.push(el);
+        self.names.push(name_idx);
     }
 
-    fn close(&mut self, name: &str, pos: usize, anomalies: &mut Vec<Anomaly>) {
+    fn close(
+        &mut self,
+        name_idx: u32,
+        pool: &StringPool,
+        pos: usize,
+        anomalies: &mut Vec<Anomaly>,
+    ) {
         if self.skipped_depth > 0 {
             self.skipped_depth -= 1;
             return;
         }
-        match self.stack.last() {
-            None => push_anomaly(
-                anomalies,
-                Anomaly::new(
-                    AnomalyKind::MismatchedEnd,
-                    pos,
-                    format!("end tag </{name}> with no open element"),
-                ),
-            ),
-            Some(top) => {
-                if top.name != name {
+        // Names are decoded only to describe an anomaly, and only while anomalies are still kept.
+        let describe = anomalies.len() < MAX_ANOMALIES;
+        match self.names.last() {
+            None => {
+                if describe {
+                    let name = pool.get(name_idx).unwrap_or_default();
                     push_anomaly(
                         anomalies,
                         Anomaly::new(
                             AnomalyKind::MismatchedEnd,
                             pos,
-                            format!("end tag </{name}> closes <{}>", top.name),
+                            format!("end tag </{name}> with no open element"),
                         ),
                     );
+                }
+            }
+            Some(&open_idx) => {
+                if open_idx != name_idx && describe {
+                    let name = pool.get(name_idx).unwrap_or_default();
+                    if let Some(top) = self.stack.last() {
+                        if top.name != name {
+                            push_anomaly(
+                                anomalies,
+                                Anomaly::new(
+                                    AnomalyKind::MismatchedEnd,
+                                    pos,
+                                    format!("end tag </{name}> closes <{}>", top.name),
+                                ),
+                            );
+                        }
+                    }
                 }
                 self.close_top();
             }
@@ -617,6 +687,7 @@ impl Builder {
     }
 
     fn close_top(&mut self) {
+        self.names.pop();
         let Some(el) = self.stack.pop() else { return };
         if let Some(parent) = self.stack.last_mut() {
             parent.children.push(el);
@@ -630,7 +701,7 @@ impl Builder {
 fn parse_start(
     node: &[u8],
     ext: usize,
-    strings: &StringPool,
+    strings: &Strings,
     resource_map: &[u32],
     line: u32,
     pos: usize,
@@ -690,10 +761,14 @@ fn parse_start(
             }
             last_id = id;
         }
-        let value = ResValue::decode(data_type, data, strings);
+        let value = if data_type == value::TYPE_STRING {
+            ResValue::String(strings.get_owned(data))
+        } else {
+            ResValue::decode(data_type, data, strings.pool)
+        };
         let raw_s = strings.get_owned(raw);
         if let (ResValue::String(Some(t)), Some(r)) = (&value, &raw_s) {
-            if t != r {
+            if t != r && !strings.exhausted.get() {
                 push_anomaly(
                     anomalies,
                     Anomaly::new(
@@ -710,7 +785,7 @@ fn parse_start(
         let aname = strings.get_owned(a_name).unwrap_or_default();
         if resource_id.is_none()
             && !resource_map.is_empty()
-            && strings.get(a_ns).as_deref() == Some(ANDROID_NS)
+            && strings.pool.get(a_ns).as_deref() == Some(ANDROID_NS)
         {
             push_anomaly(
                 anomalies,

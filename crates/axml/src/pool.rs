@@ -126,6 +126,11 @@ impl StringPool {
         }
     }
 
+    /// Encoded byte length of string `idx` (cheap: no decoding).
+    pub fn raw_len(&self, idx: u32) -> Option<usize> {
+        self.locate(idx).map(|(a, b, _)| b - a)
+    }
+
     /// The string at `idx` as an owned `String`.
     pub fn get_owned(&self, idx: u32) -> Option<String> {
         self.get(idx).map(Cow::into_owned)

@@ -259,11 +259,11 @@ fn utf8_pool_long_lengths_and_truncated_length_recovery() {
 
 #[test]
 fn utf16_long_form_length() {
-    let s: String = std::iter::repeat('z').take(0x8001).collect();
-    let bytes = crate::testutil::pool(&[s.clone()]);
+    let s = "z".repeat(0x8001);
+    let bytes = crate::testutil::pool(std::slice::from_ref(&s));
     // testutil writes a 1-unit length; rewrite it as the 2-unit long form.
     let mut b = bytes[..32].to_vec();
-    let mut data = vec![(0x8000u16).to_le_bytes(), (0x8001u16).to_le_bytes()].concat();
+    let mut data = [(0x8000u16).to_le_bytes(), (0x8001u16).to_le_bytes()].concat();
     for _ in 0..0x8001 {
         data.extend_from_slice(&(b'z' as u16).to_le_bytes());
     }
@@ -313,4 +313,36 @@ fn name_only_attribute_ignored_when_resource_map_exists() {
         "Android does not see a framework attribute without id"
     );
     assert_eq!(m.version_name, Some(StringOrRef::Literal("1".into())));
+}
+
+#[test]
+fn repeated_huge_string_is_budgeted() {
+    let big = "x".repeat(30_000);
+    let mut ev = vec![Ev::Start("manifest", vec![("package", 0, V::Str("p"))])];
+    for _ in 0..3000 {
+        ev.push(Ev::Start(
+            "meta-data",
+            vec![("value", attr::VALUE, V::Str(&big))],
+        ));
+        ev.push(Ev::End("meta-data"));
+    }
+    ev.push(Ev::End("manifest"));
+    let bytes = build(&ev);
+    let doc = XmlDocument::parse(&bytes).unwrap();
+    assert!(doc
+        .anomalies()
+        .iter()
+        .any(|a| a.kind == AnomalyKind::LimitReached));
+    let kept: usize = doc
+        .root()
+        .children
+        .iter()
+        .flat_map(|c| c.attributes.iter())
+        .map(|a| a.value.as_str().map_or(0, str::len))
+        .sum();
+    assert!(
+        kept <= bytes.len() * 16,
+        "decoded {kept} bytes from {} input bytes",
+        bytes.len()
+    );
 }

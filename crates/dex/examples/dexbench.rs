@@ -8,7 +8,10 @@ use std::time::Instant;
 const ROUNDS: usize = 10;
 
 fn main() {
-    let files: Vec<Vec<u8>> = std::env::args().skip(1).filter_map(|p| std::fs::read(p).ok()).collect();
+    let files: Vec<Vec<u8>> = std::env::args()
+        .skip(1)
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect();
     let total: usize = files.iter().map(Vec::len).sum();
     if total == 0 {
         eprintln!("usage: dexbench FILE.dex...");
@@ -20,7 +23,9 @@ fn main() {
         insns = 0;
         for f in &files {
             let t = Instant::now();
-            let Ok(dex) = medshield_dex::Dex::parse(f) else { continue };
+            let Ok(dex) = medshield_dex::Dex::parse(f) else {
+                continue;
+            };
             parse += t.elapsed().as_secs_f64();
             let t = Instant::now();
             let s = medshield_dex::summarize(&dex);

@@ -34,7 +34,10 @@ pub use dex::{
     MAX_CONTAINER_SECTIONS, MAX_PROTO_PARAMS, MAX_STRING_BYTES,
 };
 pub use insn::{Format, Index, IndexKind, Insn, InsnError, Instructions, PayloadKind, RegRange};
-pub use walk::{summarize, DexSummary, FieldOp, InvokeKind, MethodAnomaly, Reference, References};
+pub use walk::{
+    summarize, summarize_fully_decoded, DexSummary, FieldOp, InvokeKind, MethodAnomaly, Reference,
+    References,
+};
 
 use serde::Serialize;
 

@@ -83,8 +83,16 @@ impl Reference {
     /// The reference made by one instruction, if it makes one of the kinds above.
     #[inline]
     pub fn of(insn: &Insn) -> Option<Reference> {
-        let idx = insn.index?.value;
-        let offset = insn.offset;
+        if insn.payload.is_some() {
+            return None;
+        }
+        Reference::from_opcode(insn.opcode, insn.index?.value, insn.offset)
+    }
+
+    /// The reference an instruction with this opcode and index operand makes, if any. Shared by
+    /// [`Reference::of`] and the allocation-free counting walk in [`summarize`].
+    #[inline]
+    pub fn from_opcode(opcode: u8, idx: u32, offset: u32) -> Option<Reference> {
         let invoke = |kind, range| {
             Some(Reference::Invoke {
                 kind,
@@ -101,10 +109,7 @@ impl Reference {
                 offset,
             })
         };
-        if insn.payload.is_some() {
-            return None;
-        }
-        match insn.opcode {
+        match opcode {
             0x1a | 0x1b => Some(Reference::ConstString {
                 string_idx: idx,
                 offset,
@@ -117,13 +122,13 @@ impl Reference {
             0x59..=0x5f => field(FieldOp::Put, false),
             0x60..=0x66 => field(FieldOp::Get, true),
             0x67..=0x6d => field(FieldOp::Put, true),
-            0x6e | 0x74 => invoke(InvokeKind::Virtual, insn.opcode == 0x74),
-            0x6f | 0x75 => invoke(InvokeKind::Super, insn.opcode == 0x75),
-            0x70 | 0x76 => invoke(InvokeKind::Direct, insn.opcode == 0x76),
-            0x71 | 0x77 => invoke(InvokeKind::Static, insn.opcode == 0x77),
-            0x72 | 0x78 => invoke(InvokeKind::Interface, insn.opcode == 0x78),
-            0xfa | 0xfb => invoke(InvokeKind::Polymorphic, insn.opcode == 0xfb),
-            0xfc | 0xfd => invoke(InvokeKind::Custom, insn.opcode == 0xfd),
+            0x6e | 0x74 => invoke(InvokeKind::Virtual, opcode == 0x74),
+            0x6f | 0x75 => invoke(InvokeKind::Super, opcode == 0x75),
+            0x70 | 0x76 => invoke(InvokeKind::Direct, opcode == 0x76),
+            0x71 | 0x77 => invoke(InvokeKind::Static, opcode == 0x77),
+            0x72 | 0x78 => invoke(InvokeKind::Interface, opcode == 0x78),
+            0xfa | 0xfb => invoke(InvokeKind::Polymorphic, opcode == 0xfb),
+            0xfc | 0xfd => invoke(InvokeKind::Custom, opcode == 0xfd),
             _ => None,
         }
     }
@@ -260,6 +265,17 @@ const WORK_BASE: u64 = 1 << 20;
 ///
 /// Allocation-free per instruction; bounded by a work budget proportional to the input size.
 pub fn summarize(dex: &Dex<'_>) -> DexSummary {
+    summarize_impl(dex, true)
+}
+
+/// [`summarize`] with the fast counting walk switched off: every instruction goes through the full
+/// decoder. The two must agree; tests hold them to it.
+#[doc(hidden)]
+pub fn summarize_fully_decoded(dex: &Dex<'_>) -> DexSummary {
+    summarize_impl(dex, false)
+}
+
+fn summarize_impl(dex: &Dex<'_>, fast_path: bool) -> DexSummary {
     let h = dex.header();
     let mut s = DexSummary {
         version: h.version,
@@ -352,6 +368,16 @@ pub fn summarize(dex: &Dex<'_>) -> DexSummary {
                 break 'classes;
             }
             s.code_units += units;
+            // Fast path: count without building full instructions. Any oddity (unused opcode,
+            // truncation) makes it give up, and the full decoder redoes the method to report it.
+            if fast_path {
+                let saved = CounterSnapshot::take(&s);
+                if let Some(n) = fast_count(code.insns, |r| count(&mut s, r, &limits)) {
+                    s.instructions += n;
+                    continue;
+                }
+                saved.restore(&mut s);
+            }
             for insn in code.instructions() {
                 match insn {
                     Ok(insn) => {
@@ -383,6 +409,111 @@ pub fn summarize(dex: &Dex<'_>) -> DexSummary {
         }
     }
     s
+}
+
+/// The reference counters `count` touches, saved before a method's fast walk so that a walk that
+/// gives up half way leaves no trace.
+struct CounterSnapshot([u64; 14]);
+
+impl CounterSnapshot {
+    fn take(s: &DexSummary) -> Self {
+        CounterSnapshot([
+            s.invokes,
+            s.invoke_virtual,
+            s.invoke_super,
+            s.invoke_direct,
+            s.invoke_static,
+            s.invoke_interface,
+            s.invoke_polymorphic,
+            s.invoke_custom,
+            s.field_accesses,
+            s.field_reads,
+            s.field_writes,
+            s.const_strings,
+            s.const_classes,
+            s.dangling_references,
+        ])
+    }
+
+    fn restore(self, s: &mut DexSummary) {
+        let [a, b, c, d, e, f, g, h, i, j, k, l, m, n] = self.0;
+        s.invokes = a;
+        s.invoke_virtual = b;
+        s.invoke_super = c;
+        s.invoke_direct = d;
+        s.invoke_static = e;
+        s.invoke_interface = f;
+        s.invoke_polymorphic = g;
+        s.invoke_custom = h;
+        s.field_accesses = i;
+        s.field_reads = j;
+        s.field_writes = k;
+        s.const_strings = l;
+        s.const_classes = m;
+        s.dangling_references = n;
+    }
+}
+
+/// Counts a method's instructions and hands each reference to `on_reference`, with the standard
+/// opcode table and without decoding registers: the hot loop of `inspect`. Returns the instruction
+/// count, or `None` (the caller then decodes fully and reports the problem) on anything the full
+/// decoder would call an error.
+fn fast_count(insns: &[u8], mut on_reference: impl FnMut(Reference)) -> Option<u64> {
+    let table = &crate::insn::DEX_OPCODES;
+    let mut instructions = 0u64;
+    let len = insns.len() / 2;
+    let unit = |i: usize| -> u16 {
+        match insns.get(2 * i..2 * i + 2) {
+            Some(b) => u16::from_le_bytes([b[0], b[1]]),
+            None => 0,
+        }
+    };
+    let mut pos = 0usize;
+    while pos < len {
+        let u0 = unit(pos);
+        let opcode = (u0 & 0xff) as u8;
+        let hi = u0 >> 8;
+        let available = len - pos;
+        if opcode == 0 && (1..=3).contains(&hi) {
+            if available < if hi == 3 { 4 } else { 2 } {
+                return None;
+            }
+            let u1 = unit(pos + 1) as usize;
+            let size = match hi {
+                1 => 4 + u1 * 2,
+                2 => 2 + u1 * 4,
+                _ => {
+                    let count = usize::from(unit(pos + 2)) | (usize::from(unit(pos + 3)) << 16);
+                    4 + (u1.saturating_mul(count)).div_ceil(2)
+                }
+            };
+            if size > available {
+                return None;
+            }
+            instructions += 1;
+            pos += size;
+            continue;
+        }
+        let info = &table[usize::from(opcode)];
+        let units = info.format.units();
+        if !info.valid || units > available {
+            return None;
+        }
+        if info.index.is_some() {
+            let u1 = u32::from(unit(pos + 1));
+            let idx = if opcode == 0x1b {
+                u1 | (u32::from(unit(pos + 2)) << 16)
+            } else {
+                u1
+            };
+            if let Some(r) = Reference::from_opcode(opcode, idx, pos as u32) {
+                on_reference(r);
+            }
+        }
+        instructions += 1;
+        pos += units;
+    }
+    Some(instructions)
 }
 
 /// `limits`: string, type, field, method, call-site table lengths.

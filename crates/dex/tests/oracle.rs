@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use medshield_dex::{summarize, Dex, InvokeKind, Reference};
+use medshield_dex::{summarize, summarize_fully_decoded, Dex, InvokeKind, Reference};
 
 /// Every standalone `.dex` and every `classes*.dex` inside every APK, deduplicated by content.
 fn dex_blobs(root: &Path) -> (usize, Vec<(String, Vec<u8>)>) {
@@ -405,4 +405,41 @@ fn all_fixture_strings_and_refs_decode() {
         "dex strings: {strings} strings ({non_ascii} non-ASCII), {refs} method/field refs resolved"
     );
     assert!(strings > 100_000 && non_ascii > 0);
+}
+
+/// The fast counting walk inside `summarize` must give exactly what full decoding gives, on every
+/// fixture dex and on each of them with its code bytes damaged (so the fast walk gives up part way).
+#[test]
+fn fast_summary_equals_full_decoding() {
+    let Some(root) = medshield_fixtures::apks_root("fast_summary_equals_full_decoding") else {
+        return;
+    };
+    let (_, blobs) = dex_blobs(&root);
+    assert!(
+        blobs.len() > 50,
+        "expected the fixture dex files, got {}",
+        blobs.len()
+    );
+    let mut compared = 0;
+    for (name, bytes) in &blobs {
+        let Ok(dex) = Dex::parse(bytes) else { continue };
+        assert_eq!(summarize(&dex), summarize_fully_decoded(&dex), "{name}");
+        compared += 1;
+        // Overwrite a stretch in the middle with an unused opcode (0x3e) pattern: methods whose
+        // code lies there now fail in both walks and must be counted the same.
+        let mut damaged = bytes.clone();
+        let mid = damaged.len() / 2;
+        let end = (mid + 4096).min(damaged.len());
+        for b in &mut damaged[mid..end] {
+            *b = 0x3e;
+        }
+        if let Ok(dex) = Dex::parse(&damaged) {
+            assert_eq!(
+                summarize(&dex),
+                summarize_fully_decoded(&dex),
+                "{name} damaged"
+            );
+        }
+    }
+    assert!(compared > 50);
 }

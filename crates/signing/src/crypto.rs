@@ -13,6 +13,8 @@ const RSA_MAX_BITS: usize = 16384;
 /// DSA primes bigger than this are refused (Java's provider stops at 3072; a margin for safety
 /// without letting a hostile key make us do enormous modular exponentiations).
 const DSA_MAX_P_BITS: usize = 4096;
+/// DSA subgroup orders are 160, 224 or 256 bits; a bigger q only serves to make us slow.
+const DSA_MAX_Q_BITS: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlg {
@@ -317,7 +319,10 @@ pub fn verify(
         (PublicKey::Dsa { p, q, g, y }, SigAlg::Dsa(h)) => {
             use dsa::signature::hazmat::PrehashVerifier;
             let p = der::unsigned(p);
-            if p.len() * 8 > DSA_MAX_P_BITS {
+            if p.is_empty()
+                || p.len() * 8 > DSA_MAX_P_BITS
+                || der::unsigned(q).len() * 8 > DSA_MAX_Q_BITS
+            {
                 return Err(CryptoError::BadKey);
             }
             let prec = (p.len() * 8) as u32;
@@ -366,7 +371,7 @@ pub fn verify(
 fn rsa_key(n: &[u8], e: &[u8]) -> Result<rsa::PublicKey, CryptoError> {
     let n = der::unsigned(n);
     let e = der::unsigned(e);
-    if n.len() * 8 > RSA_MAX_BITS || e.len() > n.len() {
+    if n.is_empty() || e.is_empty() || n.len() * 8 > RSA_MAX_BITS || e.len() > n.len() {
         return Err(CryptoError::BadKey);
     }
     let prec = (n.len() * 8) as u32;
@@ -374,4 +379,56 @@ fn rsa_key(n: &[u8], e: &[u8]) -> Result<rsa::PublicKey, CryptoError> {
     let ee = rsa::BoxedUint::from_be_slice(e, prec).map_err(|_| CryptoError::BadKey)?;
     rsa::PublicKey::new_with_size_limits(nn, ee, RSA_MIN_BITS..=RSA_MAX_BITS)
         .map_err(|_| CryptoError::BadKey)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ec_spki_and_rejects_mismatch() {
+        // SEQUENCE { SEQUENCE { ecPublicKey, prime256v1 }, BIT STRING { 04 || x || y } }
+        let alg = [
+            0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+            0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+        ];
+        let mut bits = vec![0x03, 66, 0x00, 0x04];
+        bits.extend([1u8; 64]);
+        let mut body = alg.to_vec();
+        body.extend(bits);
+        let mut spki = vec![0x30, body.len() as u8];
+        spki.extend(body);
+        let k = parse_spki(&spki).unwrap();
+        assert_eq!(k.alg(), KeyAlg::Ec);
+        assert_eq!(k.size_bits(), 256);
+        // Not a point on the curve: a key error, not a panic.
+        assert_eq!(
+            verify(&k, SigAlg::Ecdsa(HashAlg::Sha256), b"m", b"s"),
+            Err(CryptoError::BadKey)
+        );
+        assert!(matches!(
+            verify(&k, SigAlg::RsaPkcs1(HashAlg::Sha256), b"m", b"s"),
+            Err(CryptoError::KeyMismatch { .. })
+        ));
+        assert!(parse_spki(&[0x30, 0x00]).is_none());
+    }
+
+    #[test]
+    fn digest_lengths_and_prefixes() {
+        for h in [
+            HashAlg::Md5,
+            HashAlg::Sha1,
+            HashAlg::Sha224,
+            HashAlg::Sha256,
+            HashAlg::Sha384,
+            HashAlg::Sha512,
+        ] {
+            let d = h.digest(b"abc");
+            assert_eq!(*h.pkcs1_prefix().last().unwrap() as usize, d.len());
+        }
+        assert_eq!(
+            HashAlg::from_oid("2.16.840.1.101.3.4.2.1"),
+            Some(HashAlg::Sha256)
+        );
+    }
 }

@@ -227,10 +227,6 @@ pub fn verify_observing(
     let mut v3r: Option<SchemeResult<'_>> = None;
     let mut v31r: Option<SchemeResult<'_>> = None;
 
-    let finish = |rep: &mut SigningReport| {
-        rep.verified = false;
-    };
-
     if max >= SDK_N {
         if let Some(b) = &block {
             let ctx = Ctx {
@@ -255,7 +251,6 @@ pub fn verify_observing(
                     let failed = r.has_errors();
                     v31r = Some(r);
                     if failed {
-                        finish(&mut rep);
                         return rep;
                     }
                 }
@@ -276,7 +271,6 @@ pub fn verify_observing(
                     let failed = r.has_errors();
                     v3r = Some(r);
                     if failed {
-                        finish(&mut rep);
                         return rep;
                     }
                 } else if found.contains(&31) {
@@ -301,7 +295,6 @@ pub fn verify_observing(
                     let failed = r.has_errors();
                     v2r = Some(r);
                     if failed {
-                        finish(&mut rep);
                         return rep;
                     }
                 }

@@ -20,6 +20,8 @@ const LINEAGE_VERSION: u32 = 1;
 /// Bounds on hostile record counts.
 const MAX_SIGNERS: usize = 64;
 const MAX_ITEMS: usize = 1024;
+/// Real lineages hold a handful of certificates; each node costs a signature check.
+const MAX_LINEAGE_NODES: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AlgInfo {
@@ -179,7 +181,7 @@ pub(crate) fn parse_lineage(mut v: &[u8]) -> Result<Vec<LineageNode<'_>>, String
     let mut count = 0usize;
     while !v.is_empty() {
         count += 1;
-        if count > MAX_ITEMS {
+        if count > MAX_LINEAGE_NODES {
             return Err("Malformed lineage: too many nodes".into());
         }
         let mut node = lp(&mut v).ok_or("Malformed lineage node")?;

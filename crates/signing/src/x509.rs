@@ -284,3 +284,56 @@ fn sig_alg_name(oid: &str) -> String {
     }
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tlv(tag: u8, v: &[u8]) -> Vec<u8> {
+        let mut o = vec![tag, v.len() as u8];
+        o.extend_from_slice(v);
+        o
+    }
+
+    fn ava(oid: &[u8], tag: u8, val: &str) -> Vec<u8> {
+        let mut seq = tlv(der::OID, oid);
+        seq.extend(tlv(tag, val.as_bytes()));
+        tlv(der::SET, &tlv(der::SEQUENCE, &seq))
+    }
+
+    #[test]
+    fn names_print_like_java() {
+        let mut name = ava(&[0x55, 4, 6], 0x13, "US");
+        name.extend(ava(&[0x55, 4, 10], 0x0c, "Android"));
+        name.extend(ava(&[0x55, 4, 3], 0x0c, "Android Debug"));
+        assert_eq!(format_name(&name), "CN=Android Debug, O=Android, C=US");
+        let odd = ava(&[0x55, 4, 3], 0x0c, "a,b");
+        assert_eq!(format_name(&odd), "CN=\"a,b\"");
+        let unknown = ava(&[0x2a, 3], 0x0c, "x");
+        assert_eq!(format_name(&unknown), "OID.1.2.3=x");
+    }
+
+    #[test]
+    fn times_are_rfc3339() {
+        assert_eq!(
+            time(0x17, b"491231235959Z").unwrap(),
+            "2049-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            time(0x17, b"500101000000Z").unwrap(),
+            "1950-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            time(0x18, b"20991231120000Z").unwrap(),
+            "2099-12-31T12:00:00Z"
+        );
+        assert!(time(0x17, b"zz").is_none());
+    }
+
+    #[test]
+    fn garbage_is_not_a_certificate() {
+        assert!(parse(&[]).is_none());
+        assert!(parse(&[0x30, 0x00]).is_none());
+        assert!(parse(&[0x30, 0x03, 0x30, 0x01, 0x00]).is_none());
+    }
+}

@@ -881,6 +881,26 @@ impl<'a> Archive<'a> {
         Ok(())
     }
 
+    /// Reads an entry into `out` the way apksig (signature verification) does: stored entries are
+    /// copied, **every other method is inflated as deflate** (apksig does not reject unknown method
+    /// numbers, while the installer does), and the CRC-32 is not checked. Sizes and limits still
+    /// apply. Reuses `out`'s allocation, which matters when thousands of entries are digested.
+    pub fn read_into_as_apksig(
+        &self,
+        entry: &Entry<'a>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ZipError> {
+        out.clear();
+        let raw = self.raw_data(entry)?;
+        if entry.method == METHOD_STORED {
+            self.charge(entry, raw.len() as u64)?;
+            out.extend_from_slice(raw);
+            Ok(())
+        } else {
+            self.inflate_into(entry, raw, out)
+        }
+    }
+
     /// The first `n` bytes of an entry's inflated content (fewer if the entry is shorter), inflating
     /// only as much as needed: enough to sniff a file's magic without paying for the whole entry.
     pub fn read_prefix(&self, entry: &Entry<'a>, n: usize) -> Result<Vec<u8>, ZipError> {
