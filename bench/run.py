@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -58,13 +59,17 @@ def fetch(name, command, archive, member):
 
 def run_once(argv, stdout=subprocess.DEVNULL):
     """Runs a command pinned to one CPU; returns (wall seconds, peak RSS in bytes)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(["taskset", "-c", "0"] + argv, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"command failed: {' '.join(argv)}\n{err}")
+    # stderr goes to a file, not a pipe: androguard logs megabytes there, and a full pipe that
+    # nobody reads until the end would block it forever.
+    with tempfile.TemporaryFile() as err_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(["taskset", "-c", "0"] + argv, stdout=stdout, stderr=err_file)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            err_file.seek(0)
+            err = err_file.read().decode(errors="replace")[-2000:]
+            sys.exit(f"command failed: {' '.join(argv)}\n{err}")
     return elapsed, usage.ru_maxrss * 1024
 
 

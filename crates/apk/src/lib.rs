@@ -24,7 +24,6 @@ use medshield_axml::manifest::{
 use medshield_axml::XmlDocument;
 use medshield_dex::Dex;
 use medshield_zip::{Archive, Entry, Limits};
-use sha2::Digest;
 
 use entries::{role, sniff, Role, Sniffed};
 pub use report::*;
@@ -247,7 +246,6 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Result<ApkReport, Insp
         schema_version: SCHEMA_VERSION,
         file: FileFacts {
             size: bytes.len() as u64,
-            sha256: hex(&sha2::Sha256::digest(bytes)),
             entries: archive.entries().len(),
         },
         package: manifest.package.clone(),
@@ -693,14 +691,4 @@ fn target_sandbox_version(doc: &XmlDocument) -> Option<u32> {
         medshield_axml::ResValue::IntHex(v) => Some(*v),
         _ => None,
     }
-}
-
-/// Lowercase hex without separators.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }

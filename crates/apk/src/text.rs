@@ -73,8 +73,8 @@ pub fn render(r: &ApkReport, color: bool, out: &mut dyn Write) -> io::Result<()>
     )?;
     writeln!(
         out,
-        "文件 File:               {} bytes, {} entries, SHA-256 {}",
-        r.file.size, r.file.entries, r.file.sha256
+        "文件 File:               {} bytes, {} entries",
+        r.file.size, r.file.entries
     )?;
 
     let app = &r.application;

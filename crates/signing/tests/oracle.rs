@@ -20,16 +20,9 @@ enum Oracle {
 }
 
 fn oracle(apk: &Path) -> Oracle {
-    let out = Command::new("apksigner")
-        .args(["verify", "-v", "--print-certs"])
-        .arg(apk)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // Cached and shared with the end-to-end oracle test: apksigner pays a JVM start per call.
+    let (_, text) =
+        medshield_fixtures::oracle_output("apksigner", &["verify", "--print-certs", "-v"], apk);
     if text.contains("NoSuchAlgorithmException") {
         return Oracle::Broken(text.lines().next().unwrap_or("").to_string());
     }
@@ -67,12 +60,7 @@ fn oracle(apk: &Path) -> Oracle {
 
 /// minSdkVersion / targetSdkVersion from `aapt dump badging`, targetSandboxVersion from xmltree.
 fn manifest_facts(apk: &Path) -> (u32, Option<u32>, Option<u32>) {
-    let out = Command::new("aapt")
-        .args(["dump", "badging"])
-        .arg(apk)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (_, text) = medshield_fixtures::oracle_output("aapt", &["dump", "badging"], apk);
     let num = |key: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(key))
