@@ -90,18 +90,41 @@ impl Anomalies {
     }
 }
 
+/// Sees the code as `inspect` reads it, for analyses that need more than the report's counts
+/// (call sites, class names for SDK detection) without a second pass over the package. Each dex is
+/// handed over while its bytes are alive; the report is assembled regardless of what the observer
+/// does.
+pub trait CodeObserver {
+    /// A dex file: `name` is its entry name, or `outer.jar!/classes.dex` for embedded code.
+    /// `primary` is true for the `classesN.dex` files Android loads.
+    fn dex(&mut self, _name: &str, _primary: bool, _dex: &Dex<'_>) {}
+}
+
+/// The observer that looks at nothing.
+struct NoObserver;
+impl CodeObserver for NoObserver {}
+
 /// What the code pass collects.
-#[derive(Default)]
-struct Code {
+struct Code<'o> {
     dex: Vec<(u32, DexFacts)>,
     embedded: Vec<EmbeddedCode>,
     native: Vec<NativeLib>,
     anomalies: Anomalies,
     seen: HashSet<usize>,
+    observer: &'o mut dyn CodeObserver,
 }
 
 /// Reads everything `inspect` reports from an APK's bytes.
 pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Result<ApkReport, InspectError> {
+    inspect_observing(bytes, options, &mut NoObserver)
+}
+
+/// [`inspect`], handing every dex to `observer` as it is read.
+pub fn inspect_observing(
+    bytes: &[u8],
+    options: &InspectOptions,
+    observer: &mut dyn CodeObserver,
+) -> Result<ApkReport, InspectError> {
     let archive = Archive::parse_with_limits(bytes, options.limits)?;
     let mut anomalies = Anomalies::default();
     for a in archive.anomalies() {
@@ -173,7 +196,14 @@ pub fn inspect(bytes: &[u8], options: &InspectOptions) -> Result<ApkReport, Insp
     };
 
     // One pass: v1 verification inflates entries; code entries among them are handled on the spot.
-    let mut code = Code::default();
+    let mut code = Code {
+        dex: Vec::new(),
+        embedded: Vec::new(),
+        native: Vec::new(),
+        anomalies: Anomalies::default(),
+        seen: HashSet::new(),
+        observer,
+    };
     let signing =
         medshield_signing::verify_observing(&archive, &verify_options, &mut |entry, content| {
             observe_entry(&archive, entry, content, &mut code);
@@ -305,6 +335,7 @@ fn observe_entry(archive: &Archive<'_>, entry: &Entry<'_>, content: &[u8], code:
                 Ok(sections) => {
                     for (i, dex) in sections.iter().enumerate() {
                         let summary = medshield_dex::summarize(dex);
+                        code.observer.dex(&name, true, dex);
                         for a in summary.anomalies.iter().take(MAX_ANOMALIES_PER_SOURCE) {
                             code.anomalies.push("dex", Some(&name), a.to_string());
                         }
@@ -383,7 +414,10 @@ fn embedded_code(
     match kind {
         Sniffed::Dex => {
             let dex = match Dex::parse(content) {
-                Ok(d) => Some(medshield_dex::summarize(&d)),
+                Ok(d) => {
+                    code.observer.dex(path, false, &d);
+                    Some(medshield_dex::summarize(&d))
+                }
                 Err(err) => {
                     code.anomalies.push(
                         "dex",
@@ -467,7 +501,6 @@ fn embedded_code(
             });
         }
     }
-    let _ = archive;
 }
 
 fn native_lib(
