@@ -22,17 +22,30 @@ impl CodeObserver for Tally {
 
 #[test]
 fn observer_sees_every_dex_the_report_counts() {
-    let Some(root) = medshield_fixtures::apks_root("observer_sees_every_dex_the_report_counts") else { return };
+    let Some(root) = medshield_fixtures::apks_root("observer_sees_every_dex_the_report_counts")
+    else {
+        return;
+    };
     let mut packages = 0;
     for path in medshield_fixtures::files_with_extension(&root, &[".apk"]) {
         let bytes = std::fs::read(&path).unwrap();
         let mut tally = Tally::default();
-        let Ok(report) = inspect_observing(&bytes, &InspectOptions::default(), &mut tally) else { continue };
-        let mut ours: Vec<(String, u32)> = report.dex.iter().map(|d| (d.name.clone(), d.summary.types)).collect();
+        let Ok(report) = inspect_observing(&bytes, &InspectOptions::default(), &mut tally) else {
+            continue;
+        };
+        let mut ours: Vec<(String, u32)> = report
+            .dex
+            .iter()
+            .map(|d| (d.name.clone(), d.summary.types))
+            .collect();
         ours.sort();
         tally.primary.sort();
         assert_eq!(tally.primary, ours, "{}", path.display());
-        let embedded_dex = report.embedded_code.iter().filter(|e| e.kind == "dex" && e.dex.is_some()).count();
+        let embedded_dex = report
+            .embedded_code
+            .iter()
+            .filter(|e| e.kind == "dex" && e.dex.is_some())
+            .count();
         assert_eq!(tally.embedded, embedded_dex, "{}", path.display());
         packages += 1;
     }

@@ -1100,5 +1100,7 @@ fn layout_anomalies(
     }
 }
 
+#[cfg(any(test, feature = "builder"))]
+pub mod builder;
 #[cfg(test)]
 mod tests;
