@@ -206,7 +206,7 @@ pub fn inspect_observing(
     };
     let signing =
         medshield_signing::verify_observing(&archive, &verify_options, &mut |entry, content| {
-            observe_entry(&archive, entry, content, &mut code);
+            observe_entry(entry, content, &mut code);
         });
     let mut buffer = Vec::new();
     for entry in archive.entries() {
@@ -226,7 +226,7 @@ pub fn inspect_observing(
             continue;
         }
         match archive.read_into(entry, &mut buffer) {
-            Ok(()) => observe_entry(&archive, entry, &buffer, &mut code),
+            Ok(()) => observe_entry(entry, &buffer, &mut code),
             Err(medshield_zip::ZipError::CrcMismatch { .. }) => {
                 code.anomalies.push(
                     "zip",
@@ -234,7 +234,7 @@ pub fn inspect_observing(
                     "CRC-32 mismatch (Android refuses the entry)",
                 );
                 if let Ok(content) = archive.read_unchecked(entry) {
-                    observe_entry(&archive, entry, &content, &mut code);
+                    observe_entry(entry, &content, &mut code);
                 }
             }
             Err(err) => code.anomalies.push("zip", Some(&name), err.to_string()),
@@ -323,7 +323,7 @@ fn read_lenient<'a>(
 }
 
 /// Handles one inflated entry that may carry code.
-fn observe_entry(archive: &Archive<'_>, entry: &Entry<'_>, content: &[u8], code: &mut Code) {
+fn observe_entry(entry: &Entry<'_>, content: &[u8], code: &mut Code) {
     if !code.seen.insert(entry.index) || entry.is_dir() {
         return;
     }
@@ -396,20 +396,13 @@ fn observe_entry(archive: &Archive<'_>, entry: &Entry<'_>, content: &[u8], code:
             if kind == Sniffed::Unknown && !named_like_code {
                 return;
             }
-            embedded_code(archive, &name, content, kind, 0, code);
+            embedded_code(&name, content, kind, 0, code);
         }
     }
 }
 
 /// Records code found outside the primary dex list, opening nested archives one level deep.
-fn embedded_code(
-    archive: &Archive<'_>,
-    path: &str,
-    content: &[u8],
-    kind: Sniffed,
-    depth: u32,
-    code: &mut Code,
-) {
+fn embedded_code(path: &str, content: &[u8], kind: Sniffed, depth: u32, code: &mut Code) {
     let size = content.len() as u64;
     match kind {
         Sniffed::Dex => {
@@ -481,7 +474,7 @@ fn embedded_code(
                     Ok(bytes) => {
                         let k = sniff(&bytes);
                         if k != Sniffed::Unknown {
-                            embedded_code(archive, &inner_path, &bytes, k, depth + 1, code);
+                            embedded_code(&inner_path, &bytes, k, depth + 1, code);
                         }
                     }
                     Err(err) => code
