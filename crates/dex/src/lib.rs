@@ -35,8 +35,8 @@ pub use dex::{
 };
 pub use insn::{Format, Index, IndexKind, Insn, InsnError, Instructions, PayloadKind, RegRange};
 pub use walk::{
-    summarize, summarize_fully_decoded, DexSummary, FieldOp, InvokeKind, MethodAnomaly, Reference,
-    References,
+    fast_references, summarize, summarize_fully_decoded, DexSummary, FieldOp, InvokeKind,
+    MethodAnomaly, Reference, References,
 };
 
 use serde::Serialize;

@@ -372,7 +372,7 @@ fn summarize_impl(dex: &Dex<'_>, fast_path: bool) -> DexSummary {
             // truncation) makes it give up, and the full decoder redoes the method to report it.
             if fast_path {
                 let saved = CounterSnapshot::take(&s);
-                if let Some(n) = fast_count(code.insns, |r| count(&mut s, r, &limits)) {
+                if let Some(n) = fast_references(code.insns, |r| count(&mut s, r, &limits)) {
                     s.instructions += n;
                     continue;
                 }
@@ -454,11 +454,12 @@ impl CounterSnapshot {
     }
 }
 
-/// Counts a method's instructions and hands each reference to `on_reference`, with the standard
-/// opcode table and without decoding registers: the hot loop of `inspect`. Returns the instruction
-/// count, or `None` (the caller then decodes fully and reports the problem) on anything the full
-/// decoder would call an error.
-fn fast_count(insns: &[u8], mut on_reference: impl FnMut(Reference)) -> Option<u64> {
+/// Counts a method's instructions (its `insns` bytes) and hands each reference to `on_reference`,
+/// with the standard opcode table and without decoding registers: the hot loop of `inspect` and of
+/// call-site indexing. Returns the instruction count, or `None` on anything the full decoder would
+/// call an error — references already handed over stay handed over, so a caller that needs
+/// all-or-nothing must buffer or roll back, and should then decode fully to learn what went wrong.
+pub fn fast_references(insns: &[u8], mut on_reference: impl FnMut(Reference)) -> Option<u64> {
     let table = &crate::insn::DEX_OPCODES;
     let mut instructions = 0u64;
     let len = insns.len() / 2;

@@ -433,6 +433,8 @@ impl<'a> Elf<'a> {
         }
         let r = self.r;
         let read = |base: u64| -> Option<(SectionHeader, u32)> {
+            // `e_shoff` is untrusted: it may sit near u64::MAX.
+            base.checked_add(std_size)?;
             Some((
                 SectionHeader {
                     sh_type: r.u32(base + o_type)?,

@@ -1,0 +1,435 @@
+//! Which sensitive Android and Java APIs an app calls, from which methods, and with which constant
+//! arguments: the bytecode facts behind the analyzer's code indicators (WebView settings, TLS
+//! overrides, weak cryptography, storage modes, dynamic code loading, privacy APIs…).
+//!
+//! The catalog of APIs is data (`data/apis.toml`, embedded). [`CallIndex`] is a
+//! [`medshield_apk::CodeObserver`]: `inspect` hands it every dex during its single pass. For each dex
+//! it maps the `method_ids` that name a catalog API once, then walks every method with the dex
+//! crate's allocation-free reference walk; only methods that call a catalog API are decoded fully,
+//! to track which constants (strings, integers) reach the call's argument registers.
+//!
+//! What this crate is not: no inter-procedural data flow (a constant passed through a field or
+//! another method is not seen), no class-hierarchy resolution beyond the catalog's `any_class`
+//! entries, no decompilation.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+use std::collections::{BTreeMap, HashMap};
+
+use medshield_dex::{fast_references, Dex, Reference};
+use serde::{Deserialize, Serialize};
+
+/// Call sites kept per API (the count keeps going): enough evidence for a finding, bounded output.
+pub const MAX_SITES_PER_API: usize = 20;
+/// Constant arguments kept per call site.
+pub const MAX_ARGS_PER_SITE: usize = 8;
+/// Longest constant string kept (longer ones are cut, marked with `…`).
+pub const MAX_ARG_STRING: usize = 256;
+/// Registers tracked per method (the dex format allows 65,535; real methods use far fewer).
+const MAX_TRACKED_REGISTERS: usize = 4096;
+
+/// The built-in catalog source.
+const BUILTIN_APIS: &str = include_str!("../data/apis.toml");
+
+/// Why a catalog cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("API catalog is not valid TOML: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("API catalog: duplicate id `{0}`")]
+    DuplicateId(String),
+    #[error("API catalog: `{id}`: {problem}")]
+    Invalid { id: String, problem: &'static str },
+}
+
+/// One API whose call sites are recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Api {
+    /// Stable id, e.g. `webview.add_javascript_interface`.
+    pub id: String,
+    /// Declaring class as a dex descriptor, `Landroid/webkit/WebView;`.
+    pub class: String,
+    /// Method name (every overload matches).
+    pub method: String,
+    /// Grouping for reports: webview, tls, crypto, storage, ipc, exec, resilience, privacy, network.
+    pub category: String,
+    /// Record the constant arguments reaching each call.
+    #[serde(default)]
+    pub args: bool,
+    /// Match the method name on any class (calls through app subclasses of framework classes).
+    #[serde(default)]
+    pub any_class: bool,
+    /// With `any_class`: the return type descriptor that narrows the match.
+    #[serde(default)]
+    pub returns: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    api: Vec<Api>,
+}
+
+/// The APIs to look for, indexed for matching.
+#[derive(Debug, Clone)]
+pub struct ApiCatalog {
+    apis: Vec<Api>,
+    /// class descriptor → [(method name, api index)]
+    by_class: HashMap<String, Vec<(String, usize)>>,
+    /// method name → [(required return type, api index)] for `any_class` entries
+    by_name: HashMap<String, Vec<(Option<String>, usize)>>,
+}
+
+impl ApiCatalog {
+    /// The catalog shipped with MedShield.
+    pub fn builtin() -> Result<Self, CatalogError> {
+        Self::from_toml(BUILTIN_APIS)
+    }
+
+    /// A catalog from TOML text (`[[api]]` tables).
+    pub fn from_toml(text: &str) -> Result<Self, CatalogError> {
+        let file: CatalogFile = toml::from_str(text)?;
+        let mut by_class: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<(Option<String>, usize)>> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, api) in file.api.iter().enumerate() {
+            if !seen.insert(api.id.clone()) {
+                return Err(CatalogError::DuplicateId(api.id.clone()));
+            }
+            let invalid = |problem| CatalogError::Invalid {
+                id: api.id.clone(),
+                problem,
+            };
+            if !(api.class.starts_with('L') && api.class.ends_with(';')) {
+                return Err(invalid(
+                    "class must be a dex descriptor like `Ljava/lang/Object;`",
+                ));
+            }
+            if api.method.is_empty() {
+                return Err(invalid("method is empty"));
+            }
+            if api.any_class {
+                by_name
+                    .entry(api.method.clone())
+                    .or_default()
+                    .push((api.returns.clone(), i));
+            } else {
+                by_class
+                    .entry(api.class.clone())
+                    .or_default()
+                    .push((api.method.clone(), i));
+            }
+        }
+        Ok(ApiCatalog {
+            apis: file.api,
+            by_class,
+            by_name,
+        })
+    }
+
+    /// Every API in the catalog.
+    pub fn apis(&self) -> &[Api] {
+        &self.apis
+    }
+
+    /// The catalog entry a method reference names, if any.
+    fn lookup(&self, class: &str, name: &str, return_type: Option<&str>) -> Option<usize> {
+        if let Some(methods) = self.by_class.get(class) {
+            if let Some(&(_, i)) = methods.iter().find(|(m, _)| m == name) {
+                return Some(i);
+            }
+        }
+        self.by_name
+            .get(name)?
+            .iter()
+            .find(|(ret, _)| ret.is_none() || ret.as_deref() == return_type)
+            .map(|&(_, i)| i)
+    }
+}
+
+/// A constant known to be in an argument register at a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum ConstArg {
+    String(String),
+    Int(i64),
+}
+
+/// One call of a catalog API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallSite {
+    /// The calling method, `Lcom/example/Main;->onCreate`.
+    pub caller: String,
+    /// Code-unit offset of the invoke in the caller.
+    pub offset: u32,
+    /// The dex it sits in.
+    pub dex: String,
+    /// The class named at the call site (differs from the catalog class for `any_class` entries).
+    pub callee_class: String,
+    /// Constant arguments, by argument position (0 is the receiver for instance calls); only for
+    /// catalog entries with `args = true`.
+    pub const_args: BTreeMap<usize, ConstArg>,
+}
+
+/// All calls of one API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApiCalls {
+    pub category: String,
+    /// Every call found.
+    pub count: u64,
+    /// The first [`MAX_SITES_PER_API`] call sites.
+    pub sites: Vec<CallSite>,
+}
+
+/// What the index found, keyed by API id (only APIs that are called appear).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CallFacts {
+    pub calls: BTreeMap<String, ApiCalls>,
+    /// Methods whose code could not be walked (malformed bytecode).
+    pub unreadable_methods: u64,
+}
+
+/// Collects catalog call sites from every dex it is shown.
+pub struct CallIndex<'c> {
+    catalog: &'c ApiCatalog,
+    calls: Vec<ApiCalls>,
+    unreadable_methods: u64,
+}
+
+impl<'c> CallIndex<'c> {
+    pub fn new(catalog: &'c ApiCatalog) -> Self {
+        let calls = catalog
+            .apis
+            .iter()
+            .map(|a| ApiCalls {
+                category: a.category.clone(),
+                ..ApiCalls::default()
+            })
+            .collect();
+        CallIndex {
+            catalog,
+            calls,
+            unreadable_methods: 0,
+        }
+    }
+
+    /// Indexes one dex.
+    pub fn add_dex(&mut self, name: &str, dex: &Dex<'_>) {
+        let targets = self.resolve_targets(dex);
+        if targets.iter().all(Option::is_none) {
+            return;
+        }
+        for class in dex.classes() {
+            for method in class.methods() {
+                let Ok(method) = method else {
+                    self.unreadable_methods += 1;
+                    break;
+                };
+                let code = match method.code() {
+                    Ok(Some(c)) => c,
+                    Ok(None) => continue,
+                    Err(_) => {
+                        self.unreadable_methods += 1;
+                        continue;
+                    }
+                };
+                // Cheap screen first: does this method call anything in the catalog at all?
+                let mut hits = false;
+                let walked = fast_references(code.insns, |r| {
+                    if let Reference::Invoke { method_idx, .. } = r {
+                        hits |= targets
+                            .get(method_idx as usize)
+                            .is_some_and(Option::is_some);
+                    }
+                });
+                if walked.is_none() {
+                    self.unreadable_methods += 1;
+                }
+                if hits {
+                    self.record_method(name, dex, method.method_idx, code.instructions(), &targets);
+                }
+            }
+        }
+    }
+
+    /// For each `method_id` of the dex, the catalog entry it names.
+    fn resolve_targets(&self, dex: &Dex<'_>) -> Vec<Option<usize>> {
+        let count = dex.method_ids_len() as usize;
+        let mut targets = vec![None; count];
+        // Most method_ids share a few thousand classes: decide each class once.
+        let mut class_interest: HashMap<u32, bool> = HashMap::new();
+        for (idx, target) in targets.iter_mut().enumerate() {
+            let Ok(m) = dex.method_id(idx as u32) else {
+                continue;
+            };
+            let Ok(name) = dex.string(m.name_idx) else {
+                continue;
+            };
+            let by_name = self.catalog.by_name.contains_key(name.as_ref());
+            let interesting = *class_interest.entry(m.class_idx).or_insert_with(|| {
+                dex.type_descriptor(m.class_idx)
+                    .is_ok_and(|c| self.catalog.by_class.contains_key(c.as_ref()))
+            });
+            if !interesting && !by_name {
+                continue;
+            }
+            let Ok(class) = dex.type_descriptor(m.class_idx) else {
+                continue;
+            };
+            let return_type = dex
+                .proto_id(m.proto_idx)
+                .ok()
+                .and_then(|p| dex.type_descriptor(p.return_type_idx).ok());
+            *target = self.catalog.lookup(&class, &name, return_type.as_deref());
+        }
+        targets
+    }
+
+    /// Decodes one method fully, tracking constants in registers, and records its catalog calls.
+    fn record_method(
+        &mut self,
+        dex_name: &str,
+        dex: &Dex<'_>,
+        caller_idx: u32,
+        instructions: medshield_dex::Instructions<'_>,
+        targets: &[Option<usize>],
+    ) {
+        let caller = dex
+            .method_ref(caller_idx)
+            .map(|m| format!("{}->{}", m.class, m.name))
+            .unwrap_or_else(|_| format!("method#{caller_idx}"));
+        let mut regs: HashMap<u32, ConstArg> = HashMap::new();
+        for insn in instructions {
+            let Ok(insn) = insn else {
+                self.unreadable_methods += 1;
+                return;
+            };
+            if insn.payload.is_some() {
+                continue;
+            }
+            let op = insn.opcode;
+            if let Some(Reference::Invoke { method_idx, .. }) = Reference::of(&insn) {
+                if let Some(api_idx) = targets.get(method_idx as usize).copied().flatten() {
+                    let api = &self.catalog.apis[api_idx];
+                    let mut const_args = BTreeMap::new();
+                    if api.args {
+                        for (pos, reg) in insn.registers().enumerate().take(MAX_ARGS_PER_SITE) {
+                            if let Some(v) = regs.get(&reg) {
+                                const_args.insert(pos, v.clone());
+                            }
+                        }
+                    }
+                    let callee_class = dex
+                        .method_id(method_idx)
+                        .ok()
+                        .and_then(|m| dex.type_descriptor(m.class_idx).ok())
+                        .map(|c| c.into_owned())
+                        .unwrap_or_default();
+                    let calls = &mut self.calls[api_idx];
+                    calls.count += 1;
+                    if calls.sites.len() < MAX_SITES_PER_API {
+                        calls.sites.push(CallSite {
+                            caller: caller.clone(),
+                            offset: insn.offset,
+                            dex: dex_name.to_owned(),
+                            callee_class,
+                            const_args,
+                        });
+                    }
+                }
+                continue;
+            }
+            let regs_of = insn.regs();
+            let dest = regs_of.first().map(|&r| u32::from(r));
+            match op {
+                // const-string, const-string/jumbo
+                0x1a | 0x1b => {
+                    if let (Some(d), Some(idx)) = (dest, insn.index) {
+                        if let Ok(s) = dex.string(idx.value) {
+                            track(&mut regs, d, ConstArg::String(truncate(&s)));
+                        }
+                    }
+                }
+                // const/4, const/16, const, const/high16, const-wide variants
+                0x12..=0x19 => {
+                    if let (Some(d), Some(v)) = (dest, insn.literal) {
+                        track(&mut regs, d, ConstArg::Int(v));
+                    }
+                }
+                // move-object, move-object/from16, move-object/16, move, move/from16, move/16
+                0x01..=0x03 | 0x07..=0x09 => {
+                    if let (Some(d), Some(&src)) = (dest, regs_of.get(1)) {
+                        match regs.get(&u32::from(src)).cloned() {
+                            Some(v) => track(&mut regs, d, v),
+                            None => {
+                                regs.remove(&d);
+                            }
+                        }
+                    }
+                }
+                _ if writes_first_register(op) => {
+                    if let Some(d) = dest {
+                        regs.remove(&d);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The facts, for the APIs that were called.
+    pub fn finish(self) -> CallFacts {
+        let mut calls = BTreeMap::new();
+        for (api, c) in self.catalog.apis.iter().zip(self.calls) {
+            if c.count > 0 {
+                calls.insert(api.id.clone(), c);
+            }
+        }
+        CallFacts {
+            calls,
+            unreadable_methods: self.unreadable_methods,
+        }
+    }
+}
+
+impl medshield_apk::CodeObserver for CallIndex<'_> {
+    fn dex(&mut self, name: &str, _primary: bool, dex: &Dex<'_>) {
+        self.add_dex(name, dex);
+    }
+}
+
+fn track(regs: &mut HashMap<u32, ConstArg>, reg: u32, value: ConstArg) {
+    if regs.len() < MAX_TRACKED_REGISTERS || regs.contains_key(&reg) {
+        regs.insert(reg, value);
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.len() <= MAX_ARG_STRING {
+        return s.to_owned();
+    }
+    let mut end = MAX_ARG_STRING;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Whether an opcode overwrites its first register operand (so a constant there is gone).
+fn writes_first_register(op: u8) -> bool {
+    matches!(op,
+        0x04..=0x06          // move-wide*
+        | 0x0a..=0x0d        // move-result*, move-exception
+        | 0x1c               // const-class
+        | 0x1f               // check-cast (the reference stays, but its type is no longer the constant's)
+        | 0x20..=0x23        // instance-of, array-length, new-instance, new-array
+        | 0x2d..=0x31        // cmp*
+        | 0x44..=0x4a        // aget*
+        | 0x52..=0x58        // iget*
+        | 0x60..=0x66        // sget*
+        | 0x7b..=0xe2        // unary, binary and literal arithmetic
+        | 0xfe | 0xff        // const-method-handle, const-method-type
+    )
+}
+
+#[cfg(test)]
+mod tests;
