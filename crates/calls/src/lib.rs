@@ -14,7 +14,11 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod indicators;
+
 use std::collections::{BTreeMap, HashMap};
+
+pub use indicators::code_indicators;
 
 use medshield_dex::{fast_references, Dex, Reference};
 use serde::{Deserialize, Serialize};
@@ -165,6 +169,9 @@ pub struct CallSite {
     pub dex: String,
     /// The class named at the call site (differs from the catalog class for `any_class` entries).
     pub callee_class: String,
+    /// The callee's prototype, `(Ljava/lang/String;I)Ljava/io/FileOutputStream;`: tells overloads
+    /// apart (e.g. `registerReceiver` with or without a permission).
+    pub callee_proto: String,
     /// Constant arguments, by argument position (0 is the receiver for instance calls); only for
     /// catalog entries with `args = true`.
     pub const_args: BTreeMap<usize, ConstArg>,
@@ -298,6 +305,7 @@ impl<'c> CallIndex<'c> {
             .map(|m| format!("{}->{}", m.class, m.name))
             .unwrap_or_else(|_| format!("method#{caller_idx}"));
         let mut regs: HashMap<u32, ConstArg> = HashMap::new();
+        let mut pending_result: Option<ConstArg> = None;
         for insn in instructions {
             let Ok(insn) = insn else {
                 self.unreadable_methods += 1;
@@ -308,6 +316,16 @@ impl<'c> CallIndex<'c> {
             }
             let op = insn.opcode;
             if let Some(Reference::Invoke { method_idx, .. }) = Reference::of(&insn) {
+                // `"secret".getBytes()` and friends keep the constant: remember it for the
+                // `move-result` that follows, so `new SecretKeySpec("k".getBytes(), ..)` is seen.
+                pending_result = None;
+                if let Some(first) = insn.registers().next() {
+                    if let Some(ConstArg::String(text)) = regs.get(&first) {
+                        if keeps_constant(dex, method_idx) {
+                            pending_result = Some(ConstArg::String(text.clone()));
+                        }
+                    }
+                }
                 if let Some(api_idx) = targets.get(method_idx as usize).copied().flatten() {
                     let api = &self.catalog.apis[api_idx];
                     let mut const_args = BTreeMap::new();
@@ -318,11 +336,14 @@ impl<'c> CallIndex<'c> {
                             }
                         }
                     }
-                    let callee_class = dex
-                        .method_id(method_idx)
-                        .ok()
-                        .and_then(|m| dex.type_descriptor(m.class_idx).ok())
-                        .map(|c| c.into_owned())
+                    let callee = dex.method_ref(method_idx).ok();
+                    let callee_class = callee
+                        .as_ref()
+                        .map(|m| m.class.to_string())
+                        .unwrap_or_default();
+                    let callee_proto = callee
+                        .as_ref()
+                        .map(|m| m.proto.to_string())
                         .unwrap_or_default();
                     let calls = &mut self.calls[api_idx];
                     calls.count += 1;
@@ -332,6 +353,7 @@ impl<'c> CallIndex<'c> {
                             offset: insn.offset,
                             dex: dex_name.to_owned(),
                             callee_class,
+                            callee_proto,
                             const_args,
                         });
                     }
@@ -366,6 +388,12 @@ impl<'c> CallIndex<'c> {
                         }
                     }
                 }
+                // move-result, move-result-object after a constant-keeping call
+                0x0a | 0x0c if pending_result.is_some() => {
+                    if let (Some(d), Some(v)) = (dest, pending_result.take()) {
+                        track(&mut regs, d, v);
+                    }
+                }
                 _ if writes_first_register(op) => {
                     if let Some(d) = dest {
                         regs.remove(&d);
@@ -395,6 +423,20 @@ impl medshield_apk::CodeObserver for CallIndex<'_> {
     fn dex(&mut self, name: &str, _primary: bool, dex: &Dex<'_>) {
         self.add_dex(name, dex);
     }
+}
+
+/// Calls whose result carries their (first) constant argument's content: byte/char views of a
+/// string and Base64 decoding.
+fn keeps_constant(dex: &Dex<'_>, method_idx: u32) -> bool {
+    let Ok(m) = dex.method_ref(method_idx) else {
+        return false;
+    };
+    matches!(
+        (m.class.as_ref(), m.name.as_ref()),
+        ("Ljava/lang/String;", "getBytes" | "toCharArray")
+            | ("Landroid/util/Base64;", "decode")
+            | ("Ljava/util/Base64$Decoder;", "decode")
+    )
 }
 
 fn track(regs: &mut HashMap<u32, ConstArg>, reg: u32, value: ConstArg) {

@@ -119,3 +119,62 @@ fn call_counts_match_dexdump() {
         "compared {compared} packages, {total_calls} calls"
     );
 }
+
+/// The code indicators of the packages whose weaknesses are documented: the insecure-webview build
+/// script's, and the Ghera pairs whose difference is in code (each Benign shows it, each Secure
+/// twin does not).
+#[test]
+fn code_indicators_on_documented_weaknesses() {
+    let Some(root) = medshield_fixtures::apks_root("code_indicators_on_documented_weaknesses")
+    else {
+        return;
+    };
+    let catalog = ApiCatalog::builtin().unwrap();
+    let ind =
+        |rel: &str| medshield_calls::code_indicators(&facts(&root.join(rel), &catalog).unwrap());
+    // App code only: bundled libraries (AndroidX, support library) make their own, usually safe, calls.
+    let nonempty = |m: &serde_json::Map<String, serde_json::Value>, k: &str| {
+        m[k].as_array()
+            .is_some_and(|a| a.iter().any(|e| e["library"] == false))
+    };
+
+    let web = ind("built/insecure-webview.apk");
+    for k in [
+        "code.webview.javascript_enabled",
+        "code.webview.js_interface",
+        "code.webview.file_access",
+        "code.exec.runtime_exec",
+        "code.exec.native_loading",
+    ] {
+        assert!(
+            nonempty(&web, k),
+            "insecure-webview: {k} empty: {:?}",
+            web[k]
+        );
+    }
+
+    let ghera = "ghera-vaginessa";
+    let pairs: &[(&str, &str)] = &[
+        (
+            "Crypto/BlockCipher-ECB-InformationExposure-Lean",
+            "code.crypto.ecb",
+        ),
+        (
+            "ICC/DynamicRegBroadcastReceiver-UnrestrictedAccess-Lean",
+            "code.ipc.dynamic_receiver_without_permission",
+        ),
+    ];
+    for (dir, key) in pairs {
+        let benign = ind(&format!("{ghera}/{dir}/Benign/app-debug.apk"));
+        let secure = ind(&format!("{ghera}/{dir}/Secure/app-debug.apk"));
+        assert!(
+            nonempty(&benign, key),
+            "{dir} Benign: {key} should be present"
+        );
+        assert!(
+            !nonempty(&secure, key),
+            "{dir} Secure: {key} should be absent: {:?}",
+            secure[*key]
+        );
+    }
+}
