@@ -432,7 +432,7 @@ mod tests {
         }
         CallFacts {
             calls,
-            unreadable_methods: 0,
+            ..CallFacts::default()
         }
     }
 

@@ -191,6 +191,11 @@ pub struct ApiCalls {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CallFacts {
     pub calls: BTreeMap<String, ApiCalls>,
+    /// Classes implementing `X509TrustManager` (or extending `X509ExtendedTrustManager`) whose
+    /// `checkServerTrusted` does nothing: every certificate is trusted.
+    pub trust_all_managers: Vec<String>,
+    /// Classes implementing `HostnameVerifier` whose `verify` returns true unconditionally.
+    pub allow_all_hostname_verifiers: Vec<String>,
     /// Methods whose code could not be walked (malformed bytecode).
     pub unreadable_methods: u64,
 }
@@ -200,6 +205,59 @@ pub struct CallIndex<'c> {
     catalog: &'c ApiCatalog,
     calls: Vec<ApiCalls>,
     unreadable_methods: u64,
+    trust_all_managers: Vec<String>,
+    allow_all_hostname_verifiers: Vec<String>,
+}
+
+/// Most classes recorded per kind of trivial override.
+const MAX_TRIVIAL_OVERRIDES: usize = 50;
+
+/// Which security callback a class implements.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SecurityCallback {
+    TrustManager,
+    HostnameVerifier,
+}
+
+/// The security interface a class implements directly, if any.
+fn security_callback(
+    dex: &Dex<'_>,
+    class: &medshield_dex::ClassDef<'_>,
+) -> Option<SecurityCallback> {
+    let named = |idx: u32| dex.type_descriptor(idx).ok();
+    let interfaces = dex.type_list(class.interfaces_off).ok()?;
+    for t in interfaces.iter() {
+        match named(t).as_deref() {
+            Some("Ljavax/net/ssl/X509TrustManager;") => {
+                return Some(SecurityCallback::TrustManager)
+            }
+            Some("Ljavax/net/ssl/HostnameVerifier;") => {
+                return Some(SecurityCallback::HostnameVerifier)
+            }
+            _ => {}
+        }
+    }
+    match class.superclass_idx.and_then(named).as_deref() {
+        Some("Ljavax/net/ssl/X509ExtendedTrustManager;") => Some(SecurityCallback::TrustManager),
+        _ => None,
+    }
+}
+
+/// Whether a method body is trivial: only `return-void` (after optional nops), or `const/4 vX, 1`
+/// then `return vX` when `returns_true`.
+fn is_trivial_body(insns: &[u8], returns_true: bool) -> bool {
+    let mut it = medshield_dex::Instructions::new(insns)
+        .filter(|i| !matches!(i, Ok(i) if i.opcode == 0x00 && i.payload.is_none()));
+    match (it.next(), it.next(), it.next()) {
+        (Some(Ok(ret)), None, None) if !returns_true => ret.opcode == 0x0e,
+        (Some(Ok(c)), Some(Ok(ret)), None) if returns_true => {
+            c.opcode == 0x12
+                && c.literal == Some(1)
+                && ret.opcode == 0x0f
+                && ret.regs().first() == c.regs().first()
+        }
+        _ => false,
+    }
 }
 
 impl<'c> CallIndex<'c> {
@@ -216,11 +274,14 @@ impl<'c> CallIndex<'c> {
             catalog,
             calls,
             unreadable_methods: 0,
+            trust_all_managers: Vec::new(),
+            allow_all_hostname_verifiers: Vec::new(),
         }
     }
 
     /// Indexes one dex.
     pub fn add_dex(&mut self, name: &str, dex: &Dex<'_>) {
+        self.find_trivial_overrides(dex);
         let targets = self.resolve_targets(dex);
         if targets.iter().all(Option::is_none) {
             return;
@@ -253,6 +314,36 @@ impl<'c> CallIndex<'c> {
                 }
                 if hits {
                     self.record_method(name, dex, method.method_idx, code.instructions(), &targets);
+                }
+            }
+        }
+    }
+
+    /// TrustManagers that trust everything and HostnameVerifiers that accept every host.
+    fn find_trivial_overrides(&mut self, dex: &Dex<'_>) {
+        for class in dex.classes() {
+            let Some(kind) = security_callback(dex, &class) else {
+                continue;
+            };
+            let (wanted, returns_true) = match kind {
+                SecurityCallback::TrustManager => ("checkServerTrusted", false),
+                SecurityCallback::HostnameVerifier => ("verify", true),
+            };
+            let trivial = class.methods().flatten().any(|m| {
+                let named = dex.method_id(m.method_idx).ok().and_then(|id| dex.string(id.name_idx).ok());
+                named.as_deref() == Some(wanted)
+                    && matches!(m.code(), Ok(Some(code)) if is_trivial_body(code.insns, returns_true))
+            });
+            if !trivial {
+                continue;
+            }
+            let list = match kind {
+                SecurityCallback::TrustManager => &mut self.trust_all_managers,
+                SecurityCallback::HostnameVerifier => &mut self.allow_all_hostname_verifiers,
+            };
+            if list.len() < MAX_TRIVIAL_OVERRIDES {
+                if let Ok(name) = dex.type_descriptor(class.class_idx) {
+                    list.push(name.into_owned());
                 }
             }
         }
@@ -412,8 +503,14 @@ impl<'c> CallIndex<'c> {
                 calls.insert(api.id.clone(), c);
             }
         }
+        let mut trust_all_managers = self.trust_all_managers;
+        trust_all_managers.sort();
+        let mut allow_all_hostname_verifiers = self.allow_all_hostname_verifiers;
+        allow_all_hostname_verifiers.sort();
         CallFacts {
             calls,
+            trust_all_managers,
+            allow_all_hostname_verifiers,
             unreadable_methods: self.unreadable_methods,
         }
     }
