@@ -98,6 +98,10 @@ pub trait CodeObserver {
     /// A dex file: `name` is its entry name, or `outer.jar!/classes.dex` for embedded code.
     /// `primary` is true for the `classesN.dex` files Android loads.
     fn dex(&mut self, _name: &str, _primary: bool, _dex: &Dex<'_>) {}
+
+    /// Every string of `resources.arsc`'s global string pool (values of `@string` resources, file
+    /// paths…), once, before any dex.
+    fn resource_string(&mut self, _text: &str) {}
 }
 
 /// The observer that looks at nothing.
@@ -167,6 +171,15 @@ pub fn inspect_observing(
     if let Some(t) = &resources {
         for a in t.anomalies() {
             anomalies.push("resources", Some("resources.arsc"), a.message.clone());
+        }
+    }
+
+    if let Some(t) = &resources {
+        let pool = t.strings();
+        for i in 0..pool.len() {
+            if let Some(text) = pool.get(i as u32) {
+                observer.resource_string(&text);
+            }
         }
     }
 
