@@ -7,11 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
+mod scan;
+
 const USAGE: &str = "\
 medshield — 移动互联网医疗安全风险监测 / security risk monitoring for mobile health apps
 
 USAGE:
     medshield inspect <APP.apk> [--format text|json]
+    medshield scan <APP.apk|DIR> [--format text|json] [--rules DIR] [--fail-under A|B|C]
+                   [--lang zh-CN|en] [-j N] [--date YYYY-MM-DD]
     medshield --help | --version
 
 COMMANDS:
@@ -19,8 +23,15 @@ COMMANDS:
                Print everything read from an Android package: manifest, resources, signatures,
                DEX, native libraries and anomalies. JSON is a stable contract (docs/inspect-json.md).
 
+    scan       安全与隐私检测、规则库评估、风险评分（A/B/C）
+               Security and privacy analysis: indicators, rule findings, the 0–100 risk score and
+               A/B/C grade with its breakdown. A directory is scanned package by package (-j N in
+               parallel); a broken file is reported and never stops the batch.
+
 EXIT STATUS:
-    0 success · 1 the file is not a readable APK (one-line reason on stderr) · 2 usage error
+    inspect: 0 success · 1 the file is not a readable APK (one-line reason on stderr) · 2 usage error
+    scan:    0 success · 1 a package graded below --fail-under · 2 usage error, or no package
+             could be read
 ";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,8 +40,19 @@ enum Format {
     Json,
 }
 
+struct ScanArgs {
+    path: PathBuf,
+    format: Format,
+    rules: Option<PathBuf>,
+    fail_under: Option<medshield_rules::Grade>,
+    lang: medshield_rules::Lang,
+    jobs: usize,
+    date: Option<medshield_analyzer::Date>,
+}
+
 enum Command {
     Inspect { path: PathBuf, format: Format },
+    Scan(ScanArgs),
     Help,
     Version,
 }
@@ -41,6 +63,11 @@ fn parse_args() -> Result<Command, lexopt::Error> {
     let mut sub: Option<String> = None;
     let mut path: Option<PathBuf> = None;
     let mut format = Format::Text;
+    let mut rules = None;
+    let mut fail_under = None;
+    let mut lang = medshield_rules::Lang::Zh;
+    let mut jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut date = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
@@ -56,6 +83,29 @@ fn parse_args() -> Result<Command, lexopt::Error> {
                     }
                 }
             }
+            Long("rules") => rules = Some(PathBuf::from(parser.value()?)),
+            Long("fail-under") => {
+                fail_under = Some(match parser.value()?.string()?.to_ascii_uppercase().as_str() {
+                    "A" => medshield_rules::Grade::A,
+                    "B" => medshield_rules::Grade::B,
+                    "C" => medshield_rules::Grade::C,
+                    other => return Err(format!("unknown grade `{other}` (expected A, B or C)").into()),
+                })
+            }
+            Long("lang") => {
+                lang = match parser.value()?.string()?.as_str() {
+                    "zh-CN" | "zh" => medshield_rules::Lang::Zh,
+                    "en" => medshield_rules::Lang::En,
+                    other => return Err(format!("unknown language `{other}` (expected zh-CN or en)").into()),
+                }
+            }
+            Short('j') | Long("jobs") => {
+                jobs = parser.value()?.string()?.parse().map_err(|_| "-j needs a number")?;
+            }
+            Long("date") => {
+                let text = parser.value()?.string()?;
+                date = Some(medshield_analyzer::Date::parse_prefix(&text).ok_or("--date needs YYYY-MM-DD")?);
+            }
             Value(v) if sub.is_none() => sub = Some(v.string()?),
             Value(v) if path.is_none() => path = Some(PathBuf::from(v)),
             _ => return Err(arg.unexpected()),
@@ -65,6 +115,10 @@ fn parse_args() -> Result<Command, lexopt::Error> {
         Some("inspect") => {
             let path = path.ok_or("inspect needs the path of an APK")?;
             Ok(Command::Inspect { path, format })
+        }
+        Some("scan") => {
+            let path = path.ok_or("scan needs the path of an APK or a directory")?;
+            Ok(Command::Scan(ScanArgs { path, format, rules, fail_under, lang, jobs: jobs.max(1), date }))
         }
         Some(other) => Err(format!("unknown command `{other}`").into()),
         None => Ok(Command::Help),
@@ -119,6 +173,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Inspect { path, format } => inspect(&path, format),
+        Command::Scan(args) => return scan::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,205 @@
+//! `medshield scan`: reads packages, runs the scanner, prints, and turns grades into an exit status.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use medshield_analyzer::Date;
+use medshield_scan::{ScanReport, Scanner};
+
+use crate::{Format, ScanArgs};
+
+/// Today (UTC), from the system clock: the edge is where the clock is read.
+fn today() -> Date {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Howard Hinnant's days-to-civil conversion.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    Date::new(year, month, day).unwrap_or_else(|| Date::new(1970, 1, 1).unwrap_or_else(|| unreachable_date()))
+}
+
+/// 1970-01-01 is always a valid date; this only exists to keep `today` free of panics.
+fn unreachable_date() -> Date {
+    std::process::exit(2)
+}
+
+/// Packages under a directory (`.apk` files, recursively), sorted.
+fn packages_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("apk")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub(crate) fn run(args: &ScanArgs) -> ExitCode {
+    let rules = match medshield_rules::RulePack::load(args.rules.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("medshield: rules: {}", format!("{e}").replace('\n', " "));
+            return ExitCode::from(2);
+        }
+    };
+    let signatures = match medshield_sdks::SignatureDb::try_builtin() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("medshield: SDK signatures: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let scanner = match Scanner::new(rules, signatures) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("medshield: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let date = args.date.unwrap_or_else(today);
+    let single = !args.path.is_dir();
+    let files = if single { vec![args.path.clone()] } else { packages_in(&args.path) };
+    if files.is_empty() {
+        eprintln!("medshield: no .apk files under {}", args.path.display());
+        return ExitCode::from(2);
+    }
+
+    let scan_one = |path: &PathBuf| -> Result<ScanReport, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+        // `scan` takes the scanner by shared reference and keeps no state between packages, so a
+        // panic in one package (a bug) cannot leave it half-updated for the next.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scanner.scan(&bytes, date)));
+        match outcome {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(format!("not a readable APK: {e}")),
+            Err(_) => Err("internal error while scanning (please report it)".into()),
+        }
+    };
+
+    let results: Vec<(PathBuf, Result<ScanReport, String>)> = if single {
+        files.iter().map(|p| (p.clone(), scan_one(p))).collect()
+    } else {
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let slots: Mutex<Vec<Option<Result<ScanReport, String>>>> = Mutex::new(files.iter().map(|_| None).collect());
+        let progress = std::io::stderr().is_terminal();
+        std::thread::scope(|s| {
+            for _ in 0..args.jobs.min(files.len()) {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let r = scan_one(path);
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(r);
+                    }
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if progress {
+                        eprint!("\r[{n}/{}] {}\x1b[K", files.len(), path.display());
+                    }
+                });
+            }
+        });
+        if progress {
+            eprintln!();
+        }
+        let slots = slots.into_inner().unwrap_or_default();
+        files.iter().cloned().zip(slots.into_iter().map(|r| r.unwrap_or_else(|| Err("not scanned".into())))).collect()
+    };
+
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut below = false;
+    let mut readable = 0usize;
+    let mut write_result = Ok(());
+    match args.format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(p, r)| match r {
+                    Ok(report) => serde_json::to_value(report).unwrap_or(serde_json::Value::Null),
+                    Err(e) => serde_json::json!({ "file": p.display().to_string(), "error": e }),
+                })
+                .collect();
+            let value = if single { items.into_iter().next().unwrap_or_default() } else { serde_json::Value::Array(items) };
+            write_result = serde_json::to_writer_pretty(&mut out, &value).map_err(std::io::Error::from).and_then(|()| writeln!(out));
+        }
+        Format::Text => {
+            for (p, r) in &results {
+                if !single {
+                    let _ = writeln!(out, "── {} ──", p.display());
+                }
+                match r {
+                    Ok(report) => {
+                        if let Err(e) = medshield_scan::text::render(report, args.lang, color, &mut out) {
+                            write_result = Err(e);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out, "medshield: {}: {e}", p.display());
+                    }
+                }
+                if !single {
+                    let _ = writeln!(out);
+                }
+            }
+            if !single {
+                let _ = writeln!(out, "{:<60} {:>6} {:>5} {:>8}", "package", "score", "grade", "findings");
+                for (p, r) in &results {
+                    match r {
+                        Ok(rep) => {
+                            let _ = writeln!(out, "{:<60} {:>6.2} {:>5} {:>8}", p.display(), rep.score.score, rep.score.grade.as_str(), rep.findings.len());
+                        }
+                        Err(_) => {
+                            let _ = writeln!(out, "{:<60} {:>6} {:>5} {:>8}", p.display(), "-", "-", "error");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (p, r) in &results {
+        match r {
+            Ok(rep) => {
+                readable += 1;
+                if args.fail_under.is_some_and(|g| rep.score.grade > g) {
+                    below = true;
+                }
+            }
+            Err(e) if single => eprintln!("medshield: {}: {e}", p.display()),
+            Err(_) => {}
+        }
+    }
+    let _ = out.flush();
+    if let Err(e) = write_result {
+        eprintln!("medshield: cannot write the report: {e}");
+        return ExitCode::from(2);
+    }
+    if readable == 0 {
+        return ExitCode::from(2);
+    }
+    if below {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}

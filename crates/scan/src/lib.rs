@@ -1,0 +1,169 @@
+//! One package scanned end to end: `inspect`'s facts, the indicators derived from them (manifest,
+//! certificate, native code, bytecode call sites, strings, SDKs and packers), the findings of the
+//! rule library, and the risk model's score and grade with its breakdown.
+//!
+//! Everything is computed in the single pass `inspect` makes over the package: the call-site index,
+//! the string scanner and the class-name collector for SDK detection ride along as one
+//! [`CodeObserver`]. Like the crates below it, this one does no I/O.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod text;
+
+use medshield_analyzer::Date;
+use medshield_apk::{ApkReport, CodeObserver, InspectError, InspectOptions};
+use medshield_calls::{ApiCatalog, CallIndex};
+use medshield_dex::Dex;
+use medshield_rules::{Diagnostic, Finding, PackInfo, RiskScore, RulePack};
+use medshield_sdks::{Evidence, PackerDetection, SdkDetection, SignatureDb};
+use medshield_strings::StringScanner;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// The version of the scan report's JSON shape.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Most class descriptors collected for SDK detection (a huge app has ~200k types).
+const MAX_DESCRIPTORS: usize = 1_000_000;
+
+/// Why a scan cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanSetupError {
+    #[error("API catalog: {0}")]
+    Catalog(#[from] medshield_calls::CatalogError),
+}
+
+/// A scan of one package.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    pub schema_version: u32,
+    pub package: String,
+    pub version_name: Option<String>,
+    pub version_code: Option<u64>,
+    pub label: Option<String>,
+    /// The day the scan is judged at (certificate and pin expiry).
+    pub scan_date: String,
+    /// The rule pack used: id and version.
+    pub rule_pack: PackInfo,
+    /// 0–100, lower is riskier; grade and per-node breakdown.
+    pub score: RiskScore,
+    /// Most severe first.
+    pub findings: Vec<Finding>,
+    /// Rules that could not be evaluated, and why.
+    pub diagnostics: Vec<Diagnostic>,
+    pub sdks: Vec<SdkDetection>,
+    pub packers: Vec<PackerDetection>,
+    /// A code-hiding packer was found: code findings are incomplete.
+    pub packed: bool,
+    /// Every indicator the rules saw.
+    pub indicators: Map<String, Value>,
+    /// What `inspect` read.
+    pub inspect: ApkReport,
+}
+
+/// Everything that rides along `inspect`'s pass.
+struct Collector<'c> {
+    calls: CallIndex<'c>,
+    strings: StringScanner,
+    descriptors: Vec<String>,
+}
+
+impl CodeObserver for Collector<'_> {
+    fn dex(&mut self, name: &str, primary: bool, dex: &Dex<'_>) {
+        self.calls.add_dex(name, dex);
+        self.strings.add_dex(name, dex);
+        if primary {
+            for i in 0..dex.type_ids_len() {
+                if self.descriptors.len() >= MAX_DESCRIPTORS {
+                    break;
+                }
+                if let Ok(t) = dex.type_descriptor(i) {
+                    self.descriptors.push(t.into_owned());
+                }
+            }
+        }
+    }
+
+    fn resource_string(&mut self, text: &str) {
+        medshield_strings::StringScanner::scan(&mut self.strings, text, "resources.arsc");
+    }
+}
+
+/// What a scan needs, loaded once and shared by every package scanned.
+pub struct Scanner {
+    rules: RulePack,
+    signatures: SignatureDb,
+    apis: ApiCatalog,
+    options: InspectOptions,
+}
+
+impl Scanner {
+    /// A scanner with this rule pack and the built-in SDK signatures and API catalog.
+    pub fn new(rules: RulePack, signatures: SignatureDb) -> Result<Self, ScanSetupError> {
+        Ok(Scanner { rules, signatures, apis: ApiCatalog::builtin()?, options: InspectOptions::default() })
+    }
+
+    pub fn rules(&self) -> &RulePack {
+        &self.rules
+    }
+
+    /// Scans one package's bytes, judged at `scan_date`.
+    pub fn scan(&self, bytes: &[u8], scan_date: Date) -> Result<ScanReport, InspectError> {
+        let mut collector = Collector {
+            calls: CallIndex::new(&self.apis),
+            strings: StringScanner::new(),
+            descriptors: Vec::new(),
+        };
+        let report = medshield_apk::inspect_observing(bytes, &self.options, &mut collector)?;
+        let Collector { calls, strings, descriptors } = collector;
+
+        let detections = {
+            let descriptors: Vec<&str> = descriptors.iter().map(String::as_str).collect();
+            let native: Vec<&str> = report.native_libs.iter().map(|l| l.path.as_str()).collect();
+            let files: Vec<&str> = report.embedded_code.iter().map(|e| e.path.as_str()).collect();
+            let mut app_classes: Vec<&str> = Vec::new();
+            if let Some(name) = &report.application.name {
+                app_classes.push(name);
+            }
+            if let Some(name) = &report.application.app_component_factory {
+                app_classes.push(name);
+            }
+            let c = &report.components;
+            for comp in c.activities.iter().chain(&c.services).chain(&c.receivers).chain(&c.providers) {
+                app_classes.push(&comp.name);
+            }
+            self.signatures.detect(&Evidence {
+                class_descriptors: &descriptors,
+                native_libs: &native,
+                files: &files,
+                app_classes: &app_classes,
+            })
+        };
+
+        let mut indicators = medshield_analyzer::indicators(&report, scan_date).into_map();
+        indicators.insert("sdks.detected".into(), json!(detections.sdks));
+        indicators.insert("packers.detected".into(), json!(detections.packers));
+        indicators.insert("packed".into(), Value::Bool(detections.packed()));
+        indicators.extend(medshield_calls::code_indicators(&calls.finish()));
+        indicators.extend(medshield_strings::string_indicators(&strings.finish()));
+
+        let evaluation = self.rules.evaluate(&indicators);
+        let score = self.rules.score(&evaluation.findings);
+        Ok(ScanReport {
+            schema_version: SCHEMA_VERSION,
+            package: report.package.clone(),
+            version_name: report.version_name.clone(),
+            version_code: report.version_code,
+            label: report.label.clone(),
+            scan_date: scan_date.to_string(),
+            rule_pack: evaluation.pack,
+            score,
+            findings: evaluation.findings,
+            diagnostics: evaluation.diagnostics,
+            packed: detections.packed(),
+            sdks: detections.sdks,
+            packers: detections.packers,
+            indicators,
+            inspect: report,
+        })
+    }
+}
