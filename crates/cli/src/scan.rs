@@ -12,7 +12,7 @@ use medshield_scan::{ScanReport, Scanner};
 use crate::{Format, ScanArgs};
 
 /// Today (UTC), from the system clock: the edge is where the clock is read.
-fn today() -> Date {
+fn today() -> Option<Date> {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
@@ -27,7 +27,8 @@ fn today() -> Date {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
     let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    Date::new(year, month, day).unwrap_or_else(|| Date::new(1970, 1, 1).unwrap_or_else(|| unreachable_date()))
+    Date::new(year, month, day)
+        .unwrap_or_else(|| Date::new(1970, 1, 1).unwrap_or_else(|| unreachable_date()))
 }
 
 /// 1970-01-01 is always a valid date; this only exists to keep `today` free of panics.
@@ -40,7 +41,9 @@ fn packages_in(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -76,9 +79,16 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let date = args.date.unwrap_or_else(today);
+    let Some(date) = args.date.or_else(today) else {
+        eprintln!("medshield: cannot read today's date from the clock; pass --date YYYY-MM-DD");
+        return ExitCode::from(2);
+    };
     let single = !args.path.is_dir();
-    let files = if single { vec![args.path.clone()] } else { packages_in(&args.path) };
+    let files = if single {
+        vec![args.path.clone()]
+    } else {
+        packages_in(&args.path)
+    };
     if files.is_empty() {
         eprintln!("medshield: no .apk files under {}", args.path.display());
         return ExitCode::from(2);
@@ -88,7 +98,8 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
         // `scan` takes the scanner by shared reference and keeps no state between packages, so a
         // panic in one package (a bug) cannot leave it half-updated for the next.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scanner.scan(&bytes, date)));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scanner.scan(&bytes, date)));
         match outcome {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(e)) => Err(format!("not a readable APK: {e}")),
@@ -101,7 +112,8 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
     } else {
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
-        let slots: Mutex<Vec<Option<Result<ScanReport, String>>>> = Mutex::new(files.iter().map(|_| None).collect());
+        let slots: Mutex<Vec<Option<Result<ScanReport, String>>>> =
+            Mutex::new(files.iter().map(|_| None).collect());
         let progress = std::io::stderr().is_terminal();
         std::thread::scope(|s| {
             for _ in 0..args.jobs.min(files.len()) {
@@ -123,7 +135,15 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
             eprintln!();
         }
         let slots = slots.into_inner().unwrap_or_default();
-        files.iter().cloned().zip(slots.into_iter().map(|r| r.unwrap_or_else(|| Err("not scanned".into())))).collect()
+        files
+            .iter()
+            .cloned()
+            .zip(
+                slots
+                    .into_iter()
+                    .map(|r| r.unwrap_or_else(|| Err("not scanned".into()))),
+            )
+            .collect()
     };
 
     let stdout = std::io::stdout();
@@ -141,8 +161,14 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
                     Err(e) => serde_json::json!({ "file": p.display().to_string(), "error": e }),
                 })
                 .collect();
-            let value = if single { items.into_iter().next().unwrap_or_default() } else { serde_json::Value::Array(items) };
-            write_result = serde_json::to_writer_pretty(&mut out, &value).map_err(std::io::Error::from).and_then(|()| writeln!(out));
+            let value = if single {
+                items.into_iter().next().unwrap_or_default()
+            } else {
+                serde_json::Value::Array(items)
+            };
+            write_result = serde_json::to_writer_pretty(&mut out, &value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out));
         }
         Format::Text => {
             for (p, r) in &results {
@@ -151,7 +177,9 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
                 }
                 match r {
                     Ok(report) => {
-                        if let Err(e) = medshield_scan::text::render(report, args.lang, color, &mut out) {
+                        if let Err(e) =
+                            medshield_scan::text::render(report, args.lang, color, &mut out)
+                        {
                             write_result = Err(e);
                         }
                     }
@@ -164,14 +192,32 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
                 }
             }
             if !single {
-                let _ = writeln!(out, "{:<60} {:>6} {:>5} {:>8}", "package", "score", "grade", "findings");
+                let _ = writeln!(
+                    out,
+                    "{:<60} {:>6} {:>5} {:>8}",
+                    "package", "score", "grade", "findings"
+                );
                 for (p, r) in &results {
                     match r {
                         Ok(rep) => {
-                            let _ = writeln!(out, "{:<60} {:>6.2} {:>5} {:>8}", p.display(), rep.score.score, rep.score.grade.as_str(), rep.findings.len());
+                            let _ = writeln!(
+                                out,
+                                "{:<60} {:>6.2} {:>5} {:>8}",
+                                p.display(),
+                                rep.score.score,
+                                rep.score.grade.as_str(),
+                                rep.findings.len()
+                            );
                         }
                         Err(_) => {
-                            let _ = writeln!(out, "{:<60} {:>6} {:>5} {:>8}", p.display(), "-", "-", "error");
+                            let _ = writeln!(
+                                out,
+                                "{:<60} {:>6} {:>5} {:>8}",
+                                p.display(),
+                                "-",
+                                "-",
+                                "error"
+                            );
                         }
                     }
                 }

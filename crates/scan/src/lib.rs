@@ -12,7 +12,7 @@ pub mod text;
 
 use medshield_analyzer::Date;
 use medshield_apk::{ApkReport, CodeObserver, InspectError, InspectOptions};
-use medshield_calls::{ApiCatalog, CallIndex};
+use medshield_calls::{ApiCatalog, BehaviourMatch, Behaviours, CallIndex};
 use medshield_dex::Dex;
 use medshield_rules::{Diagnostic, Finding, PackInfo, RiskScore, RulePack};
 use medshield_sdks::{Evidence, PackerDetection, SdkDetection, SignatureDb};
@@ -54,6 +54,8 @@ pub struct ScanReport {
     pub packers: Vec<PackerDetection>,
     /// A code-hiding packer was found: code findings are incomplete.
     pub packed: bool,
+    /// Behaviours (two-API patterns) with the evidence stage reached, strongest first.
+    pub behaviours: Vec<BehaviourMatch>,
     /// Every indicator the rules saw.
     pub indicators: Map<String, Value>,
     /// What `inspect` read.
@@ -93,13 +95,22 @@ pub struct Scanner {
     rules: RulePack,
     signatures: SignatureDb,
     apis: ApiCatalog,
+    behaviours: Behaviours,
     options: InspectOptions,
 }
 
 impl Scanner {
     /// A scanner with this rule pack and the built-in SDK signatures and API catalog.
     pub fn new(rules: RulePack, signatures: SignatureDb) -> Result<Self, ScanSetupError> {
-        Ok(Scanner { rules, signatures, apis: ApiCatalog::builtin()?, options: InspectOptions::default() })
+        let apis = ApiCatalog::builtin()?;
+        let behaviours = Behaviours::builtin(&apis)?;
+        Ok(Scanner {
+            rules,
+            signatures,
+            apis,
+            behaviours,
+            options: InspectOptions::default(),
+        })
     }
 
     pub fn rules(&self) -> &RulePack {
@@ -114,12 +125,20 @@ impl Scanner {
             descriptors: Vec::new(),
         };
         let report = medshield_apk::inspect_observing(bytes, &self.options, &mut collector)?;
-        let Collector { calls, strings, descriptors } = collector;
+        let Collector {
+            calls,
+            strings,
+            descriptors,
+        } = collector;
 
         let detections = {
             let descriptors: Vec<&str> = descriptors.iter().map(String::as_str).collect();
             let native: Vec<&str> = report.native_libs.iter().map(|l| l.path.as_str()).collect();
-            let files: Vec<&str> = report.embedded_code.iter().map(|e| e.path.as_str()).collect();
+            let files: Vec<&str> = report
+                .embedded_code
+                .iter()
+                .map(|e| e.path.as_str())
+                .collect();
             let mut app_classes: Vec<&str> = Vec::new();
             if let Some(name) = &report.application.name {
                 app_classes.push(name);
@@ -128,7 +147,13 @@ impl Scanner {
                 app_classes.push(name);
             }
             let c = &report.components;
-            for comp in c.activities.iter().chain(&c.services).chain(&c.receivers).chain(&c.providers) {
+            for comp in c
+                .activities
+                .iter()
+                .chain(&c.services)
+                .chain(&c.receivers)
+                .chain(&c.providers)
+            {
                 app_classes.push(&comp.name);
             }
             self.signatures.detect(&Evidence {
@@ -143,7 +168,10 @@ impl Scanner {
         indicators.insert("sdks.detected".into(), json!(detections.sdks));
         indicators.insert("packers.detected".into(), json!(detections.packers));
         indicators.insert("packed".into(), Value::Bool(detections.packed()));
-        indicators.extend(medshield_calls::code_indicators(&calls.finish()));
+        let call_facts = calls.finish();
+        let behaviours = self.behaviours.evaluate(&call_facts, &report.permissions);
+        indicators.extend(medshield_calls::code_indicators(&call_facts));
+        indicators.extend(medshield_calls::behaviour_indicators(&behaviours));
         indicators.extend(medshield_strings::string_indicators(&strings.finish()));
 
         let evaluation = self.rules.evaluate(&indicators);
@@ -160,6 +188,7 @@ impl Scanner {
             findings: evaluation.findings,
             diagnostics: evaluation.diagnostics,
             packed: detections.packed(),
+            behaviours,
             sdks: detections.sdks,
             packers: detections.packers,
             indicators,

@@ -35,7 +35,22 @@ fn severity_label(s: Severity, lang: Lang) -> &'static str {
 
 /// Terminal columns a string takes: CJK and other wide characters take two.
 fn display_width(s: &str) -> usize {
-    s.chars().map(|c| if ('\u{1100}'..='\u{115f}').contains(&c) || ('\u{2e80}'..='\u{a4cf}').contains(&c) || ('\u{ac00}'..='\u{d7a3}').contains(&c) || ('\u{f900}'..='\u{faff}').contains(&c) || ('\u{fe30}'..='\u{fe4f}').contains(&c) || ('\u{ff00}'..='\u{ff60}').contains(&c) || ('\u{ffe0}'..='\u{ffe6}').contains(&c) { 2 } else { 1 }).sum()
+    s.chars()
+        .map(|c| {
+            if ('\u{1100}'..='\u{115f}').contains(&c)
+                || ('\u{2e80}'..='\u{a4cf}').contains(&c)
+                || ('\u{ac00}'..='\u{d7a3}').contains(&c)
+                || ('\u{f900}'..='\u{faff}').contains(&c)
+                || ('\u{fe30}'..='\u{fe4f}').contains(&c)
+                || ('\u{ff00}'..='\u{ff60}').contains(&c)
+                || ('\u{ffe0}'..='\u{ffe6}').contains(&c)
+            {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 /// Writes the summary of one scan.
@@ -47,20 +62,43 @@ pub fn render(r: &ScanReport, lang: Lang, color: bool, out: &mut dyn Write) -> i
         Grade::C => "1;31",
     };
     let name = r.label.as_deref().unwrap_or(&r.package);
-    writeln!(out, "{} {} ({})", paint(color, "1", name), r.version_name.as_deref().unwrap_or(""), r.package)?;
+    writeln!(
+        out,
+        "{} {} ({})",
+        paint(color, "1", name),
+        r.version_name.as_deref().unwrap_or(""),
+        r.package
+    )?;
     let grade = paint(color, grade_color, r.score.grade.as_str());
     if zh {
-        writeln!(out, "风险等级 {grade}  得分 {:.2}/100（分数越低风险越高）", r.score.score)?;
+        writeln!(
+            out,
+            "风险等级 {grade}  得分 {:.2}/100（分数越低风险越高）",
+            r.score.score
+        )?;
     } else {
-        writeln!(out, "Risk grade {grade}  score {:.2}/100 (lower is riskier)", r.score.score)?;
+        writeln!(
+            out,
+            "Risk grade {grade}  score {:.2}/100 (lower is riskier)",
+            r.score.score
+        )?;
     }
     if r.packed {
-        let msg = if zh { "已加固（加壳）：代码检测结果不完整" } else { "Packed: code findings are incomplete" };
+        let msg = if zh {
+            "已加固（加壳）：代码检测结果不完整"
+        } else {
+            "Packed: code findings are incomplete"
+        };
         writeln!(out, "{}", paint(color, "33", msg))?;
     }
     for child in &r.score.breakdown.children {
         let title = child.title.get(lang);
-        writeln!(out, "  {title}{} {:>6.2}", " ".repeat(28usize.saturating_sub(display_width(title))), child.score)?;
+        writeln!(
+            out,
+            "  {title}{} {:>6.2}",
+            " ".repeat(28usize.saturating_sub(display_width(title))),
+            child.score
+        )?;
     }
     let header = if zh { "发现" } else { "Findings" };
     writeln!(out, "\n{header} ({})", r.findings.len())?;
@@ -71,7 +109,13 @@ pub fn render(r: &ScanReport, lang: Lang, color: bool, out: &mut dyn Write) -> i
             Severity::Medium => paint(color, "33", sev),
             _ => sev.to_owned(),
         };
-        writeln!(out, "  [{sev}] {} {}  {}", f.rule_id, f.title.get(lang), f.cwe.join(","))?;
+        writeln!(
+            out,
+            "  [{sev}] {} {}  {}",
+            f.rule_id,
+            f.title.get(lang),
+            f.cwe.join(",")
+        )?;
         for e in f.evidence.iter().take(3) {
             let shown = match e {
                 serde_json::Value::String(s) => s.clone(),
@@ -82,16 +126,50 @@ pub fn render(r: &ScanReport, lang: Lang, color: bool, out: &mut dyn Write) -> i
     }
     if r.findings.len() > SHOWN_FINDINGS {
         let more = r.findings.len() - SHOWN_FINDINGS;
-        writeln!(out, "  … {more} {}", if zh { "项未列出（--format json 查看全部）" } else { "more (see --format json)" })?;
+        writeln!(
+            out,
+            "  … {more} {}",
+            if zh {
+                "项未列出（--format json 查看全部）"
+            } else {
+                "more (see --format json)"
+            }
+        )?;
     }
     if !r.sdks.is_empty() {
         let names: Vec<String> = r.sdks.iter().map(|s| s.name.clone()).collect();
-        writeln!(out, "\n{} ({}): {}", if zh { "第三方SDK" } else { "Third-party SDKs" }, names.len(), names.join(", "))?;
+        writeln!(
+            out,
+            "\n{} ({}): {}",
+            if zh {
+                "第三方SDK"
+            } else {
+                "Third-party SDKs"
+            },
+            names.len(),
+            names.join(", ")
+        )?;
     }
     if !r.packers.is_empty() {
         let names: Vec<String> = r.packers.iter().map(|p| p.name.clone()).collect();
-        writeln!(out, "{}: {}", if zh { "加固/混淆" } else { "Packers/protectors" }, names.join(", "))?;
+        writeln!(
+            out,
+            "{}: {}",
+            if zh {
+                "加固/混淆"
+            } else {
+                "Packers/protectors"
+            },
+            names.join(", ")
+        )?;
     }
-    writeln!(out, "\n{} {}@{} · {}", if zh { "规则包" } else { "Rule pack" }, r.rule_pack.id, r.rule_pack.version, r.scan_date)?;
+    writeln!(
+        out,
+        "\n{} {}@{} · {}",
+        if zh { "规则包" } else { "Rule pack" },
+        r.rule_pack.id,
+        r.rule_pack.version,
+        r.scan_date
+    )?;
     Ok(())
 }
