@@ -203,3 +203,97 @@ fn every_fixture_file_gives_a_report_or_a_clean_error() {
     );
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+fn scan(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("scan")
+        .args(args)
+        .args(["--date", "2026-11-25"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn scan_reports_grade_and_honours_fail_under() {
+    let Some(root) = medshield_fixtures::apks_root("scan_reports_grade_and_honours_fail_under")
+    else {
+        return;
+    };
+    let apk = root.join("built/insecure-webview.apk");
+    let apk = apk.to_str().unwrap();
+    let out = scan(&[apk, "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let score = v["score"]["score"].as_f64().unwrap();
+    let grade = v["score"]["grade"].as_str().unwrap();
+    let expected = if score >= 80.0 {
+        "A"
+    } else if score > 60.0 {
+        "B"
+    } else {
+        "C"
+    };
+    assert_eq!(grade, expected, "score {score}");
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule_id"].as_str().is_some_and(|id| !id.is_empty())));
+    assert!(v["rule_pack"]["version"].is_string());
+    // This app cannot reach grade A: --fail-under A fails, --fail-under C passes (unless graded C).
+    assert_eq!(scan(&[apk, "--fail-under", "A"]).status.code(), Some(1));
+    let c = scan(&[apk, "--fail-under", "C"]).status.code();
+    assert_eq!(c, Some(0));
+    let en = String::from_utf8(scan(&[apk, "--lang", "en"]).stdout).unwrap();
+    assert!(en.contains("Risk grade"), "{en}");
+    let zh = String::from_utf8(scan(&[apk]).stdout).unwrap();
+    assert!(zh.contains("风险等级"), "{zh}");
+}
+
+#[test]
+fn scan_of_a_directory_survives_broken_files() {
+    let Some(root) = medshield_fixtures::apks_root("scan_of_a_directory_survives_broken_files")
+    else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("medshield-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(root.join("built/insecure-webview.apk"), dir.join("a.apk")).unwrap();
+    std::fs::copy(
+        root.join("owasp-mastg/Crackmes/Android/Level_01/UnCrackable-Level1.apk"),
+        dir.join("b.apk"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.apk"), b"PK\x03\x04 truncated").unwrap();
+    let out = scan(&[dir.to_str().unwrap(), "-j", "2", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        items.iter().filter(|i| i.get("error").is_some()).count(),
+        1,
+        "{items:?}"
+    );
+    assert_eq!(items.iter().filter(|i| i.get("score").is_some()).count(), 2);
+    let text = String::from_utf8(scan(&[dir.to_str().unwrap(), "-j", "2"]).stdout).unwrap();
+    assert!(
+        text.contains("broken.apk") && text.contains("error"),
+        "{text}"
+    );
+    // Nothing readable at all: status 2.
+    let empty = dir.join("only-broken");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("x.apk"), b"nope").unwrap();
+    assert_eq!(scan(&[empty.to_str().unwrap()]).status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
