@@ -1,4 +1,4 @@
-//! Times parsing a resources.arsc (dev aid): `cargo run --release --example timeit FILE`.
+//! Times parsing a resources.arsc (dev aid): `cargo run --release -p medshield-arsc --example arsc_timeit FILE`.
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         return;

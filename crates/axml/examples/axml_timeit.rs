@@ -1,5 +1,5 @@
 //! Times decoding a binary XML plus the typed manifest (dev aid):
-//! `cargo run --release --example timeit FILE`.
+//! `cargo run --release -p medshield-axml --example axml_timeit FILE`.
 fn main() {
     let Some(path) = std::env::args().nth(1) else {
         return;
