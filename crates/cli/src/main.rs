@@ -14,7 +14,7 @@ medshield — 移动互联网医疗安全风险监测 / security risk monitoring
 
 USAGE:
     medshield inspect <APP.apk> [--format text|json]
-    medshield scan <APP.apk|DIR> [--format text|json] [--rules DIR] [--fail-under A|B|C]
+    medshield scan <APP.apk|DIR> [--format text|json|sarif] [--rules DIR] [--fail-under A|B|C]
                    [--lang zh-CN|en] [-j N] [--date YYYY-MM-DD]
     medshield --help | --version
 
@@ -38,6 +38,7 @@ EXIT STATUS:
 enum Format {
     Text,
     Json,
+    Sarif,
 }
 
 struct ScanArgs {
@@ -76,10 +77,12 @@ fn parse_args() -> Result<Command, lexopt::Error> {
                 format = match parser.value()?.string()?.as_str() {
                     "text" => Format::Text,
                     "json" => Format::Json,
+                    "sarif" => Format::Sarif,
                     other => {
-                        return Err(
-                            format!("unknown format `{other}` (expected text or json)").into()
+                        return Err(format!(
+                            "unknown format `{other}` (expected text, json or sarif)"
                         )
+                        .into())
                     }
                 }
             }
@@ -172,7 +175,7 @@ fn inspect(path: &PathBuf, format: Format) -> anyhow::Result<()> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
-        Format::Text => medshield_apk::text::render(&report, color, &mut out)?,
+        Format::Text | Format::Sarif => medshield_apk::text::render(&report, color, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -147,6 +147,23 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
     let mut readable = 0usize;
     let mut write_result = Ok(());
     match args.format {
+        Format::Sarif => {
+            let scans: Vec<(String, &ScanReport)> = results
+                .iter()
+                .filter_map(|(p, r)| r.as_ref().ok().map(|rep| (p.display().to_string(), rep)))
+                .collect();
+            let refs: Vec<(&str, &ScanReport)> =
+                scans.iter().map(|(p, r)| (p.as_str(), *r)).collect();
+            let log = medshield_scan::sarif::sarif(&refs, scanner.rules(), args.lang);
+            write_result = serde_json::to_writer_pretty(&mut out, &log)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out));
+            for (p, r) in &results {
+                if let Err(e) = r {
+                    eprintln!("medshield: {}: {e}", p.display());
+                }
+            }
+        }
         Format::Json => {
             let items: Vec<serde_json::Value> = results
                 .iter()

@@ -297,3 +297,60 @@ fn scan_of_a_directory_survives_broken_files() {
     assert_eq!(scan(&[empty.to_str().unwrap()]).status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// SARIF output validates against the official SARIF 2.1.0 schema (../shared/schemas), with the
+/// Python `jsonschema` validator.
+#[test]
+fn scan_sarif_validates_against_the_schema() {
+    let test = "scan_sarif_validates_against_the_schema";
+    let Some(root) = medshield_fixtures::fixtures_root(test) else {
+        return;
+    };
+    let schema = root.join("../schemas/sarif-schema-2.1.0.json");
+    let has_validator = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_validator {
+        let msg = format!("{test}: NOT RUN: python3 jsonschema missing (pip install jsonschema)");
+        assert!(!medshield_fixtures::under_ci(), "{msg}");
+        eprintln!("{msg}");
+        return;
+    }
+    let apk = root.join("apks/built/insecure-webview.apk");
+    let out = scan(&[apk.to_str().unwrap(), "--format", "sarif"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(
+        log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 120
+    );
+    assert!(results.iter().all(|r| r["ruleId"].is_string()
+        && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()));
+    let tags = log["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"].to_string();
+    assert!(tags.contains("external/cwe/cwe-"), "{tags}");
+    let file = std::env::temp_dir().join(format!("medshield-{}.sarif", std::process::id()));
+    std::fs::write(&file, &out.stdout).unwrap();
+    let check = Command::new("python3")
+        .arg("-c")
+        .arg("import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))")
+        .arg(&file)
+        .arg(&schema)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert!(
+        check.status.success(),
+        "SARIF does not validate: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

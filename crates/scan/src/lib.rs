@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod sarif;
 pub mod text;
 
 use medshield_analyzer::Date;
