@@ -134,6 +134,9 @@ fn parse_args() -> Result<Command, lexopt::Error> {
     match sub.as_deref() {
         Some("inspect") => {
             let path = path.ok_or("inspect needs the path of an APK")?;
+            if format == Format::Sarif {
+                return Err("inspect prints facts as text or json; SARIF is for `scan`".into());
+            }
             Ok(Command::Inspect { path, format })
         }
         Some("scan") => {
@@ -175,6 +178,7 @@ fn inspect(path: &PathBuf, format: Format) -> anyhow::Result<()> {
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
         }
+        // `parse_args` refuses SARIF for inspect; text is the fallback should that ever change.
         Format::Text | Format::Sarif => medshield_apk::text::render(&report, color, &mut out)?,
     }
     out.flush()?;
