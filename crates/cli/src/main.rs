@@ -14,7 +14,7 @@ medshield — 移动互联网医疗安全风险监测 / security risk monitoring
 
 USAGE:
     medshield inspect <APP.apk> [--format text|json]
-    medshield scan <APP.apk|DIR> [--format text|json|sarif] [--rules DIR] [--fail-under A|B|C]
+    medshield scan <APP.apk|DIR> [--format text|json|sarif|cyclonedx] [--rules DIR] [--fail-under A|B|C]
                    [--lang zh-CN|en] [-j N] [--date YYYY-MM-DD]
     medshield --help | --version
 
@@ -39,6 +39,7 @@ enum Format {
     Text,
     Json,
     Sarif,
+    CycloneDx,
 }
 
 struct ScanArgs {
@@ -78,9 +79,10 @@ fn parse_args() -> Result<Command, lexopt::Error> {
                     "text" => Format::Text,
                     "json" => Format::Json,
                     "sarif" => Format::Sarif,
+                    "cyclonedx" => Format::CycloneDx,
                     other => {
                         return Err(format!(
-                            "unknown format `{other}` (expected text, json or sarif)"
+                            "unknown format `{other}` (expected text, json, sarif or cyclonedx)"
                         )
                         .into())
                     }
@@ -134,8 +136,11 @@ fn parse_args() -> Result<Command, lexopt::Error> {
     match sub.as_deref() {
         Some("inspect") => {
             let path = path.ok_or("inspect needs the path of an APK")?;
-            if format == Format::Sarif {
-                return Err("inspect prints facts as text or json; SARIF is for `scan`".into());
+            if matches!(format, Format::Sarif | Format::CycloneDx) {
+                return Err(
+                    "inspect prints facts as text or json; SARIF and CycloneDX are for `scan`"
+                        .into(),
+                );
             }
             Ok(Command::Inspect { path, format })
         }
@@ -179,7 +184,9 @@ fn inspect(path: &PathBuf, format: Format) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         // `parse_args` refuses SARIF for inspect; text is the fallback should that ever change.
-        Format::Text | Format::Sarif => medshield_apk::text::render(&report, color, &mut out)?,
+        Format::Text | Format::Sarif | Format::CycloneDx => {
+            medshield_apk::text::render(&report, color, &mut out)?
+        }
     }
     out.flush()?;
     Ok(())

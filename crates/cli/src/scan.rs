@@ -147,6 +147,26 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
     let mut readable = 0usize;
     let mut write_result = Ok(());
     match args.format {
+        Format::CycloneDx => {
+            // One SBOM per package: a single document, or an array of them for a directory.
+            let boms: Vec<serde_json::Value> = results
+                .iter()
+                .filter_map(|(_, r)| r.as_ref().ok().map(medshield_scan::cyclonedx::cyclonedx))
+                .collect();
+            let value = if single {
+                boms.into_iter().next().unwrap_or_default()
+            } else {
+                serde_json::Value::Array(boms)
+            };
+            write_result = serde_json::to_writer_pretty(&mut out, &value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out));
+            for (p, r) in &results {
+                if let Err(e) = r {
+                    eprintln!("medshield: {}: {e}", p.display());
+                }
+            }
+        }
         Format::Sarif => {
             let scans: Vec<(String, &ScanReport)> = results
                 .iter()

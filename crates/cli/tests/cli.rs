@@ -354,3 +354,64 @@ fn scan_sarif_validates_against_the_schema() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// The CycloneDX SBOM validates against the official 1.5 schema (PyPI `cyclonedx-python-lib`
+/// ships it) and lists the SDKs and native libraries found.
+#[test]
+fn scan_cyclonedx_validates_and_lists_components() {
+    let test = "scan_cyclonedx_validates_and_lists_components";
+    let Some(root) = medshield_fixtures::apks_root(test) else {
+        return;
+    };
+    let probe = "from cyclonedx.validation.json import JsonStrictValidator";
+    if !Command::new("python3")
+        .args(["-c", probe])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let msg = format!("{test}: NOT RUN: pip install 'cyclonedx-python-lib[json-validation]'");
+        assert!(!medshield_fixtures::under_ci(), "{msg}");
+        eprintln!("{msg}");
+        return;
+    }
+    let cases = [
+        (
+            "androguard/tests/data/APK/com.example.android.wearable.wear.weardrawers.apk",
+            "sdk:google-signin",
+        ),
+        (
+            "built/insecure-webview.apk",
+            "native:lib/x86_64/libnative.so",
+        ),
+    ];
+    for (rel, expected_ref) in cases {
+        let out = scan(&[root.join(rel).to_str().unwrap(), "--format", "cyclonedx"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bom: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let refs: Vec<&str> = bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["bom-ref"].as_str())
+            .collect();
+        assert!(refs.contains(&expected_ref), "{rel}: {refs:?}");
+        let file = std::env::temp_dir().join(format!("medshield-{}.cdx.json", std::process::id()));
+        std::fs::write(&file, &out.stdout).unwrap();
+        let check = Command::new("python3")
+            .arg("-c")
+            .arg("import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\ne = JsonStrictValidator(SchemaVersion.V1_5).validate_str(open(sys.argv[1]).read())\nsys.exit(1 if e else 0) if not e else print(e) or sys.exit(1)")
+            .arg(&file)
+            .output()
+            .unwrap();
+        std::fs::remove_file(&file).unwrap();
+        assert!(
+            check.status.success(),
+            "{rel}: SBOM does not validate: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+}
