@@ -14,7 +14,7 @@ medshield — 移动互联网医疗安全风险监测 / security risk monitoring
 
 USAGE:
     medshield inspect <APP.apk> [--format text|json]
-    medshield scan <APP.apk|DIR> [--format text|json|sarif|cyclonedx] [--rules DIR] [--fail-under A|B|C]
+    medshield scan <APP.apk|DIR> [--format text|json|sarif|cyclonedx|html] [--rules DIR] [--fail-under A|B|C]
                    [--lang zh-CN|en] [-j N] [--date YYYY-MM-DD]
     medshield --help | --version
 
@@ -40,6 +40,7 @@ enum Format {
     Json,
     Sarif,
     CycloneDx,
+    Html,
 }
 
 struct ScanArgs {
@@ -80,12 +81,11 @@ fn parse_args() -> Result<Command, lexopt::Error> {
                     "json" => Format::Json,
                     "sarif" => Format::Sarif,
                     "cyclonedx" => Format::CycloneDx,
-                    other => {
-                        return Err(format!(
-                            "unknown format `{other}` (expected text, json, sarif or cyclonedx)"
-                        )
-                        .into())
-                    }
+                    "html" => Format::Html,
+                    other => return Err(format!(
+                        "unknown format `{other}` (expected text, json, sarif, cyclonedx or html)"
+                    )
+                    .into()),
                 }
             }
             Long("rules") => rules = Some(PathBuf::from(parser.value()?)),
@@ -136,9 +136,9 @@ fn parse_args() -> Result<Command, lexopt::Error> {
     match sub.as_deref() {
         Some("inspect") => {
             let path = path.ok_or("inspect needs the path of an APK")?;
-            if matches!(format, Format::Sarif | Format::CycloneDx) {
+            if matches!(format, Format::Sarif | Format::CycloneDx | Format::Html) {
                 return Err(
-                    "inspect prints facts as text or json; SARIF and CycloneDX are for `scan`"
+                    "inspect prints facts as text or json; SARIF, CycloneDX and HTML are for `scan`"
                         .into(),
                 );
             }
@@ -184,7 +184,7 @@ fn inspect(path: &PathBuf, format: Format) -> anyhow::Result<()> {
             writeln!(out)?;
         }
         // `parse_args` refuses SARIF for inspect; text is the fallback should that ever change.
-        Format::Text | Format::Sarif | Format::CycloneDx => {
+        Format::Text | Format::Sarif | Format::CycloneDx | Format::Html => {
             medshield_apk::text::render(&report, color, &mut out)?
         }
     }

@@ -147,6 +147,22 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
     let mut readable = 0usize;
     let mut write_result = Ok(());
     match args.format {
+        Format::Html => {
+            // One document per package, one after the other for a directory (redirect per file
+            // for separate reports).
+            for (p, r) in &results {
+                match r {
+                    Ok(report) => {
+                        if let Err(e) =
+                            out.write_all(medshield_scan::html::html(report, args.lang).as_bytes())
+                        {
+                            write_result = Err(e);
+                        }
+                    }
+                    Err(e) => eprintln!("medshield: {}: {e}", p.display()),
+                }
+            }
+        }
         Format::CycloneDx => {
             // One SBOM per package: a single document, or an array of them for a directory.
             let boms: Vec<serde_json::Value> = results

@@ -415,3 +415,34 @@ fn scan_cyclonedx_validates_and_lists_components() {
         );
     }
 }
+
+/// The HTML report is one self-contained document: Chinese by default, the breakdown as an SVG
+/// chart, every finding's rule id, nothing loaded from elsewhere.
+#[test]
+fn scan_html_is_self_contained() {
+    let Some(root) = medshield_fixtures::apks_root("scan_html_is_self_contained") else {
+        return;
+    };
+    let apk = root.join("built/insecure-webview.apk");
+    let json: serde_json::Value =
+        serde_json::from_slice(&scan(&[apk.to_str().unwrap(), "--format", "json"]).stdout).unwrap();
+    let out = scan(&[apk.to_str().unwrap(), "--format", "html"]);
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"zh-CN\">"));
+    assert!(html.contains("<svg") && html.contains("评分构成"));
+    for f in json["findings"].as_array().unwrap() {
+        assert!(html.contains(f["rule_id"].as_str().unwrap()));
+    }
+    for external in ["<script", "src=\"http", "href=\"http", "@import"] {
+        assert!(
+            !html.contains(external),
+            "loads something from elsewhere: {external}"
+        );
+    }
+    let en = String::from_utf8(
+        scan(&[apk.to_str().unwrap(), "--format", "html", "--lang", "en"]).stdout,
+    )
+    .unwrap();
+    assert!(en.contains("lang=\"en\"") && en.contains("Score breakdown"));
+}

@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod cyclonedx;
+pub mod html;
 pub mod sarif;
 pub mod text;
 
