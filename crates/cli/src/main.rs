@@ -82,10 +82,12 @@ fn parse_args() -> Result<Command, lexopt::Error> {
                     "sarif" => Format::Sarif,
                     "cyclonedx" => Format::CycloneDx,
                     "html" => Format::Html,
-                    other => return Err(format!(
+                    other => {
+                        return Err(format!(
                         "unknown format `{other}` (expected text, json, sarif, cyclonedx or html)"
                     )
-                    .into()),
+                        .into())
+                    }
                 }
             }
             Long("rules") => rules = Some(PathBuf::from(parser.value()?)),
