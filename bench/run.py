@@ -129,7 +129,36 @@ def main():
             failed |= speedup < 100
             line += f" {ag_s:9.1f}s {speedup:8.0f}x"
         print(line, flush=True)
+    failed |= jobs_scaling(args.binary)
     sys.exit(1 if failed else 0)
+
+
+def jobs_scaling(binary):
+    """`scan DIR` over 100 packages with -j1 and -j2 (target: >= 1.8x on two cores). The packages are
+    the 100 largest fixture APKs plus the three pinned ones, linked into a scratch folder."""
+    fixtures = ROOT.parent / "shared" / "fixtures" / "apks"
+    if not fixtures.is_dir():
+        print("jobs scaling: NOT RUN (no ../shared/fixtures)")
+        return False
+    apks = sorted(fixtures.rglob("*.apk"), key=lambda p: p.stat().st_size, reverse=True)[:97]
+    apks += [CACHE / p[0] for p in PACKAGES]
+    work = Path(tempfile.mkdtemp(prefix="medshield-jobs-"))
+    for i, apk in enumerate(apks):
+        (work / f"{i:03d}.apk").symlink_to(apk.resolve())
+    times = {}
+    for jobs in (1, 2):
+        argv = [binary, "scan", "--format", "json", "--date", "2026-11-25", "-j", str(jobs), str(work)]
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            samples.append(time.perf_counter() - start)
+        times[jobs] = statistics.median(samples)
+    shutil.rmtree(work)
+    speedup = times[1] / times[2]
+    print(f"scan of {len(apks)} packages: -j1 {times[1]:.2f}s, -j2 {times[2]:.2f}s, speed-up {speedup:.2f}x "
+          f"({'ok' if speedup >= 1.8 else 'MISS'}, target >= 1.8x)")
+    return speedup < 1.8
 
 
 if __name__ == "__main__":

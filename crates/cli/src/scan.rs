@@ -101,26 +101,49 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
         }
     };
 
+    // For a JSON batch each worker also renders its report, so that writing the output is not a
+    // serial tail that caps the -j speed-up.
+    let render_json = !single && args.format == Format::Json;
+    let mut rendered: Vec<Option<String>> = Vec::new();
     let results: Vec<(PathBuf, Result<ScanReport, String>)> = if single {
         files.iter().map(|p| (p.clone(), scan_one(p))).collect()
     } else {
+        let texts: Mutex<Vec<Option<String>>> = Mutex::new(files.iter().map(|_| None).collect());
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let slots: Mutex<Vec<Option<Result<ScanReport, String>>>> =
             Mutex::new(files.iter().map(|_| None).collect());
         let progress = std::io::stderr().is_terminal();
+        // Largest packages first: a big one picked up last would leave the other workers idle
+        // at the end. Results still come out in path order.
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_by_key(|&i| {
+            std::cmp::Reverse(std::fs::metadata(&files[i]).map(|m| m.len()).unwrap_or(0))
+        });
         std::thread::scope(|s| {
             for _ in 0..args.jobs.min(files.len()) {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    let r = scan_one(path);
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(r);
-                    }
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if progress {
-                        eprint!("\r[{n}/{}] {}\x1b[K", files.len(), path.display());
+                s.spawn(|| {
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let Some(path) = files.get(i) else { break };
+                        let r = scan_one(path);
+                        if render_json {
+                            if let Some(text) = r
+                                .as_ref()
+                                .ok()
+                                .and_then(|rep| serde_json::to_string_pretty(rep).ok())
+                            {
+                                if let Ok(mut texts) = texts.lock() {
+                                    texts[i] = Some(text);
+                                }
+                            }
+                        }
+                        if let Ok(mut slots) = slots.lock() {
+                            slots[i] = Some(r);
+                        }
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if progress {
+                            eprint!("\r[{n}/{}] {}\x1b[K", files.len(), path.display());
+                        }
                     }
                 });
             }
@@ -128,6 +151,7 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
         if progress {
             eprintln!();
         }
+        rendered = texts.into_inner().unwrap_or_default();
         let slots = slots.into_inner().unwrap_or_default();
         files
             .iter()
@@ -200,18 +224,33 @@ pub(crate) fn run(args: &ScanArgs) -> ExitCode {
                 }
             }
         }
+        Format::Json if render_json => {
+            let mut body = String::from("[\n");
+            for (i, (p, r)) in results.iter().enumerate() {
+                if i > 0 {
+                    body.push_str(",\n");
+                }
+                match (r, rendered.get(i).and_then(Option::as_deref)) {
+                    (Ok(_), Some(text)) => body.push_str(text),
+                    (Ok(report), None) => body.push_str(
+                        &serde_json::to_string_pretty(report).unwrap_or_else(|_| "null".into()),
+                    ),
+                    (Err(e), _) => body.push_str(
+                        &serde_json::json!({ "file": p.display().to_string(), "error": e })
+                            .to_string(),
+                    ),
+                }
+            }
+            body.push_str("\n]\n");
+            write_result = out.write_all(body.as_bytes());
+        }
         Format::Json => {
-            let items: Vec<serde_json::Value> = results
-                .iter()
-                .map(|(p, r)| match r {
-                    Ok(report) => serde_json::to_value(report).unwrap_or(serde_json::Value::Null),
-                    Err(e) => serde_json::json!({ "file": p.display().to_string(), "error": e }),
-                })
-                .collect();
-            let value = if single {
-                items.into_iter().next().unwrap_or_default()
-            } else {
-                serde_json::Value::Array(items)
+            let value = match results.first() {
+                Some((_, Ok(report))) => serde_json::to_value(report).unwrap_or_default(),
+                Some((p, Err(e))) => {
+                    serde_json::json!({ "file": p.display().to_string(), "error": e })
+                }
+                None => serde_json::Value::Null,
             };
             write_result = serde_json::to_writer_pretty(&mut out, &value)
                 .map_err(std::io::Error::from)
