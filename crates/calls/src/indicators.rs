@@ -54,9 +54,14 @@ const LIBRARY_PREFIXES: &[&str] = &[
     "Lorg/jetbrains/",
 ];
 
+/// Whether a call site sits in a well-known bundled library rather than the app's own code.
+fn in_library(site: &CallSite) -> bool {
+    LIBRARY_PREFIXES.iter().any(|p| site.caller.starts_with(p))
+}
+
 /// Evidence for one call site; `library` marks callers inside well-known bundled libraries.
 fn evidence(site: &CallSite) -> Value {
-    let library = LIBRARY_PREFIXES.iter().any(|p| site.caller.starts_with(p));
+    let library = in_library(site);
     json!({ "caller": site.caller, "dex": site.dex, "offset": site.offset, "library": library })
 }
 
@@ -358,13 +363,21 @@ pub fn code_indicators(facts: &CallFacts) -> Map<String, Value> {
     m.insert("code.exec.native_loading".into(), Value::Array(native));
 
     // Resilience
+    // Protections count only in the app's own code: the support library, for one, reads
+    // signatures to trust font providers, which protects nothing of the app's.
+    let debugger_check = sites(facts, "resilience.debugger_connected")
+        .iter()
+        .any(|s| !in_library(s));
     m.insert(
         "code.resilience.debugger_check".into(),
-        Value::Bool(count(facts, "resilience.debugger_connected") > 0),
+        Value::Bool(debugger_check),
     );
-    let signature_check = sites(facts, "resilience.get_signatures").iter().any(|s| {
-        int_arg(s, 2).is_some_and(|f| f & (GET_SIGNATURES | GET_SIGNING_CERTIFICATES) != 0)
-    });
+    let signature_check = sites(facts, "resilience.get_signatures")
+        .iter()
+        .filter(|s| !in_library(s))
+        .any(|s| {
+            int_arg(s, 2).is_some_and(|f| f & (GET_SIGNATURES | GET_SIGNING_CERTIFICATES) != 0)
+        });
     m.insert(
         "code.resilience.signature_check".into(),
         Value::Bool(signature_check),
@@ -372,6 +385,7 @@ pub fn code_indicators(facts: &CallFacts) -> Map<String, Value> {
     let flag_secure = ["resilience.flag_secure", "resilience.add_flags"]
         .iter()
         .flat_map(|id| sites(facts, id))
+        .filter(|s| !in_library(s))
         .any(|s| int_arg(s, 1).is_some_and(|f| f & FLAG_SECURE != 0));
     m.insert(
         "code.resilience.flag_secure".into(),

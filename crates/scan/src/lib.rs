@@ -59,10 +59,130 @@ pub struct ScanReport {
     pub packed: bool,
     /// Behaviours (two-API patterns) with the evidence stage reached, strongest first.
     pub behaviours: Vec<BehaviourMatch>,
+    /// Protections the app was seen to have (root/emulator/hook/debugger detection, signature
+    /// self-check, FLAG_SECURE, certificate pinning, native code, packing): what a reviewer of a
+    /// resilience report asks first.
+    pub protections: Vec<Protection>,
     /// Every indicator the rules saw.
     pub indicators: Map<String, Value>,
     /// What `inspect` read.
     pub inspect: ApkReport,
+}
+
+/// A protection seen in the package, with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Protection {
+    /// Stable id: `root_detection`, `emulator_detection`, `hook_detection`, `debugger_detection`,
+    /// `signature_check`, `flag_secure`, `certificate_pinning`, `native_code`, `packer`.
+    pub id: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Markers, API ids or library paths that show it.
+    pub evidence: Vec<String>,
+}
+
+/// The protections the indicators show.
+fn protections(
+    ind: &Map<String, Value>,
+    report: &ApkReport,
+    packers: &[PackerDetection],
+) -> Vec<Protection> {
+    let strings = |key: &str| -> Vec<String> {
+        ind.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let flag = |key: &str| ind.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let mut out = Vec::new();
+    let mut push = |id, zh, en, evidence: Vec<String>| {
+        if !evidence.is_empty() {
+            out.push(Protection {
+                id,
+                zh,
+                en,
+                evidence,
+            });
+        }
+    };
+    push(
+        "root_detection",
+        "Root 环境检测",
+        "Root detection",
+        strings("strings.root_detection"),
+    );
+    push(
+        "emulator_detection",
+        "模拟器检测",
+        "Emulator detection",
+        strings("strings.emulator_detection"),
+    );
+    push(
+        "hook_detection",
+        "Hook 框架检测（Frida/Xposed）",
+        "Hooking-framework detection (Frida/Xposed)",
+        strings("strings.hook_detection"),
+    );
+    let mut debugger = Vec::new();
+    if flag("code.resilience.debugger_check") {
+        debugger.push("Debug.isDebuggerConnected".to_owned());
+    }
+    push(
+        "debugger_detection",
+        "调试器检测",
+        "Debugger detection",
+        debugger,
+    );
+    let mut signature = Vec::new();
+    if flag("code.resilience.signature_check") {
+        signature.push("PackageManager.getPackageInfo(GET_SIGNATURES)".to_owned());
+    }
+    push(
+        "signature_check",
+        "签名自校验（防重打包）",
+        "Signature self-check (anti-repackaging)",
+        signature,
+    );
+    let mut secure = Vec::new();
+    if flag("code.resilience.flag_secure") {
+        secure.push("FLAG_SECURE".to_owned());
+    }
+    push(
+        "flag_secure",
+        "防截屏（FLAG_SECURE）",
+        "Screenshot protection (FLAG_SECURE)",
+        secure,
+    );
+    let mut pinning = Vec::new();
+    if flag("code.tls.certificate_pinning") {
+        pinning.push("OkHttp CertificatePinner".to_owned());
+    }
+    if ind.get("nsc.pin_sets").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        pinning.push("network security config pin-set".to_owned());
+    }
+    push(
+        "certificate_pinning",
+        "证书固定",
+        "Certificate pinning",
+        pinning,
+    );
+    push(
+        "native_code",
+        "原生代码（关键逻辑下沉 so）",
+        "Native code (logic in .so libraries)",
+        report.native_libs.iter().map(|l| l.path.clone()).collect(),
+    );
+    push(
+        "packer",
+        "加固/保护",
+        "Packer or protector",
+        packers.iter().map(|p| p.name.clone()).collect(),
+    );
+    out
 }
 
 /// Everything that rides along `inspect`'s pass.
@@ -177,6 +297,7 @@ impl Scanner {
         indicators.extend(medshield_calls::behaviour_indicators(&behaviours));
         indicators.extend(medshield_strings::string_indicators(&strings.finish()));
 
+        let protections = protections(&indicators, &report, &detections.packers);
         let evaluation = self.rules.evaluate(&indicators);
         let score = self.rules.score(&evaluation.findings);
         Ok(ScanReport {
@@ -192,6 +313,7 @@ impl Scanner {
             diagnostics: evaluation.diagnostics,
             packed: detections.packed(),
             behaviours,
+            protections,
             sdks: detections.sdks,
             packers: detections.packers,
             indicators,

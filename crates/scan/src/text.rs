@@ -136,6 +136,23 @@ pub fn render(r: &ScanReport, lang: Lang, color: bool, out: &mut dyn Write) -> i
             }
         )?;
     }
+    if !r.protections.is_empty() {
+        let names: Vec<&str> = r
+            .protections
+            .iter()
+            .map(|p| if zh { p.zh } else { p.en })
+            .collect();
+        writeln!(
+            out,
+            "\n{}: {}",
+            if zh {
+                "已具备的防护"
+            } else {
+                "Protections seen"
+            },
+            names.join(", ")
+        )?;
+    }
     if !r.sdks.is_empty() {
         let names: Vec<String> = r.sdks.iter().map(|s| s.name.clone()).collect();
         writeln!(

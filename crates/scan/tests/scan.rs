@@ -53,3 +53,30 @@ fn insecure_webview_scores_low_and_explains_itself() {
     assert!(report.indicators.contains_key("code.webview.js_interface"));
     assert!(report.indicators.contains_key("strings.secrets"));
 }
+
+/// The OWASP UnCrackable apps show their protections (MASTG crackme write-ups): root detection in
+/// all three; a debugger check and native code from level 2 on. A library's own signature read
+/// (the support library's font-provider check) must not count as the app's tamper check.
+#[test]
+fn uncrackable_protections_are_reported() {
+    let Some(root) = medshield_fixtures::apks_root("uncrackable_protections_are_reported") else {
+        return;
+    };
+    let date = Date::new(2026, 11, 25).unwrap();
+    let s = scanner();
+    let ids = |level: u8| -> Vec<&'static str> {
+        let path = root.join(format!(
+            "owasp-mastg/Crackmes/Android/Level_0{level}/UnCrackable-Level{level}.apk"
+        ));
+        let report = s.scan(&std::fs::read(path).unwrap(), date).unwrap();
+        report.protections.iter().map(|p| p.id).collect()
+    };
+    assert_eq!(ids(1), ["root_detection"]);
+    for level in [2, 3] {
+        assert_eq!(
+            ids(level),
+            ["root_detection", "debugger_detection", "native_code"],
+            "level {level}"
+        );
+    }
+}
