@@ -329,6 +329,17 @@ pub fn code_indicators(facts: &CallFacts) -> Map<String, Value> {
     .collect();
     m.insert("code.ipc.pending_intents".into(), Value::Array(pending));
 
+    // Raw sockets: a plain `java.net.Socket` carries whatever it sends in cleartext; a
+    // `ServerSocket` opens a port any app (or host, on a shared network) can connect to.
+    m.insert(
+        "code.net.plain_socket".into(),
+        list(facts, "net.socket_init"),
+    );
+    m.insert(
+        "code.net.server_socket".into(),
+        list(facts, "net.server_socket_init"),
+    );
+
     // Execution and dynamic code
     m.insert(
         "code.exec.runtime_exec".into(),

@@ -80,3 +80,53 @@ fn uncrackable_protections_are_reported() {
         );
     }
 }
+
+/// Ghera pairs told apart: a finding with the documented weakness's CWE fires on Benign and not on
+/// its Secure twin (docs/detection.md lists the pairs not yet told apart, with why).
+#[test]
+fn ghera_pairs_told_apart() {
+    let Some(root) = medshield_fixtures::apks_root("ghera_pairs_told_apart") else {
+        return;
+    };
+    let s = scanner();
+    let date = Date::new(2026, 11, 25).unwrap();
+    let findings = |dir: &str, twin: &str| -> Vec<(String, Vec<String>)> {
+        let path = root.join(format!("ghera-vaginessa/{dir}/{twin}/app-debug.apk"));
+        let r = s.scan(&std::fs::read(path).unwrap(), date).unwrap();
+        r.findings.into_iter().map(|f| (f.rule_id, f.cwe)).collect()
+    };
+    let pairs = [
+        ("Crypto/BlockCipher-ECB-InformationExposure-Lean", "CWE-327"),
+        (
+            "ICC/DynamicRegBroadcastReceiver-UnrestrictedAccess-Lean",
+            "CWE-925",
+        ),
+        (
+            "ICC/IncorrectHandlingImplicitIntent-UnauthorizedAccess-Lean",
+            "CWE-926",
+        ),
+        (
+            "ICC/TaskAffinity-LauncherActivity-PhishingAttack-Lean",
+            "CWE-1021",
+        ),
+        (
+            "ICC/TaskAffinityAndReparenting-PhishingAndDoSAttack-Lean",
+            "CWE-1021",
+        ),
+        ("Networking/UnEncryptedSocketComm-MITM-Lean", "CWE-319"),
+    ];
+    for (dir, cwe) in pairs {
+        let benign = findings(dir, "Benign");
+        let secure = findings(dir, "Secure");
+        // Some rule with the weakness's CWE fires on Benign and stays silent on Secure (other
+        // rules sharing the CWE, e.g. a weak certificate algorithm, may fire on both).
+        let telling = benign
+            .iter()
+            .filter(|(_, c)| c.iter().any(|x| x == cwe))
+            .find(|(id, _)| !secure.iter().any(|(sid, _)| sid == id));
+        assert!(
+            telling.is_some(),
+            "{dir}: no {cwe} finding tells Benign from Secure: {benign:?} vs {secure:?}"
+        );
+    }
+}
