@@ -8,7 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::{CallFacts, CallSite, ConstArg};
+use crate::{CallFacts, CallSite, ConstArg, IntentKind};
 
 /// `Context.MODE_WORLD_READABLE` and `MODE_WORLD_WRITEABLE`.
 const MODE_WORLD_READABLE: i64 = 1;
@@ -17,6 +17,8 @@ const MODE_WORLD_WRITEABLE: i64 = 2;
 const MIXED_CONTENT_ALWAYS_ALLOW: i64 = 0;
 /// `WindowManager.LayoutParams.FLAG_SECURE`.
 const FLAG_SECURE: i64 = 0x2000;
+/// `PendingIntent.FLAG_IMMUTABLE`: the holder cannot fill in the Intent's blanks.
+const FLAG_IMMUTABLE: i64 = 0x0400_0000;
 /// `PackageManager.GET_SIGNATURES` and `GET_SIGNING_CERTIFICATES`.
 const GET_SIGNATURES: i64 = 0x40;
 const GET_SIGNING_CERTIFICATES: i64 = 0x0800_0000;
@@ -56,8 +58,22 @@ const LIBRARY_PREFIXES: &[&str] = &[
 
 /// Whether a call site sits in a well-known bundled library rather than the app's own code.
 fn in_library(site: &CallSite) -> bool {
-    LIBRARY_PREFIXES.iter().any(|p| site.caller.starts_with(p))
+    class_in_library(&site.caller)
 }
+
+/// Whether a class descriptor (or `Class;->method`) belongs to a well-known bundled library.
+pub(crate) fn class_in_library(descriptor: &str) -> bool {
+    LIBRARY_PREFIXES.iter().any(|p| descriptor.starts_with(p))
+}
+
+/// The `PendingIntent` factories, whose argument 2 is the base Intent (array) and 3 the flags.
+const PENDING_INTENT_APIS: &[&str] = &[
+    "ipc.pending_intent_get_activity",
+    "ipc.pending_intent_get_activities",
+    "ipc.pending_intent_get_broadcast",
+    "ipc.pending_intent_get_service",
+    "ipc.pending_intent_get_foreground_service",
+];
 
 /// Evidence for one call site; `library` marks callers inside well-known bundled libraries.
 fn evidence(site: &CallSite) -> Value {
@@ -318,16 +334,59 @@ pub fn code_indicators(facts: &CallFacts) -> Map<String, Value> {
         "code.ipc.ordered_broadcast".into(),
         list(facts, "ipc.send_ordered_broadcast"),
     );
-    let pending: Vec<Value> = [
-        "ipc.pending_intent_get_activity",
-        "ipc.pending_intent_get_broadcast",
-        "ipc.pending_intent_get_service",
+    let pending: Vec<Value> = PENDING_INTENT_APIS
+        .iter()
+        .flat_map(|id| sites(facts, id))
+        .map(evidence)
+        .collect();
+    m.insert("code.ipc.pending_intents".into(), Value::Array(pending));
+    // PendingIntents whose base Intent was built in the same method without a target: the app
+    // that holds it sends it with our identity and permissions, and (unless immutable) fills in
+    // whatever the Intent left blank — for an empty one, everything.
+    let (mut empty, mut implicit) = (Vec::new(), Vec::new());
+    for s in PENDING_INTENT_APIS.iter().flat_map(|id| sites(facts, id)) {
+        let list = match s.intent {
+            Some(IntentKind::Empty) => &mut empty,
+            Some(IntentKind::Implicit) => &mut implicit,
+            _ => continue,
+        };
+        let mut e = evidence(s);
+        e["immutable"] = Value::Bool(int_arg(s, 3).is_some_and(|f| f & FLAG_IMMUTABLE != 0));
+        list.push(e);
+    }
+    m.insert("code.ipc.pending_intent_empty".into(), Value::Array(empty));
+    m.insert(
+        "code.ipc.pending_intent_implicit".into(),
+        Value::Array(implicit),
+    );
+    // Services started or bound with an Intent that names no component or package: the
+    // highest-priority app declaring a matching filter gets it.
+    let implicit_services: Vec<Value> = [
+        "ipc.start_service",
+        "ipc.start_foreground_service",
+        "ipc.bind_service",
     ]
     .iter()
     .flat_map(|id| sites(facts, id))
+    .filter(|s| s.intent == Some(IntentKind::Implicit))
     .map(evidence)
     .collect();
-    m.insert("code.ipc.pending_intents".into(), Value::Array(pending));
+    m.insert(
+        "code.ipc.implicit_service_intent".into(),
+        Value::Array(implicit_services),
+    );
+    // Receivers that take what an earlier receiver of an ordered broadcast left as the result:
+    // a higher-priority receiver of any app can set it.
+    let result_readers: Vec<Value> = facts
+        .receivers
+        .iter()
+        .filter(|r| r.reads_result)
+        .map(|r| json!({ "class": r.class, "library": class_in_library(&r.class) }))
+        .collect();
+    m.insert(
+        "code.ipc.receiver_reads_result".into(),
+        Value::Array(result_readers),
+    );
 
     // Raw sockets: a plain `java.net.Socket` carries whatever it sends in cleartext; a
     // `ServerSocket` opens a port any app (or host, on a shared network) can connect to.
@@ -338,6 +397,17 @@ pub fn code_indicators(facts: &CallFacts) -> Map<String, Value> {
     m.insert(
         "code.net.server_socket".into(),
         list(facts, "net.server_socket_init"),
+    );
+    // Connections accepted in a method that never asks who connected.
+    let unchecked_peer: Vec<Value> = ["net.server_socket_accept", "net.ssl_server_socket_accept"]
+        .iter()
+        .filter_map(|id| facts.unchecked.get(*id))
+        .flatten()
+        .map(evidence)
+        .collect();
+    m.insert(
+        "code.net.server_socket_unchecked_peer".into(),
+        Value::Array(unchecked_peer),
     );
 
     // Execution and dynamic code
@@ -393,6 +463,26 @@ pub fn code_indicators(facts: &CallFacts) -> Map<String, Value> {
         "code.resilience.signature_check".into(),
         Value::Bool(signature_check),
     );
+    // Integrity self-check: app code reads the CRC of a package entry in a method that opens its
+    // own package (`getPackageCodePath`) or looks up a dex entry by name.
+    let own_package: Vec<&str> = sites(facts, "resilience.package_code_path")
+        .iter()
+        .map(|s| s.caller.as_str())
+        .chain(
+            sites(facts, "resilience.zip_get_entry")
+                .iter()
+                .filter(|s| str_arg(s, 1).is_some_and(|e| e.ends_with(".dex")))
+                .map(|s| s.caller.as_str()),
+        )
+        .collect();
+    let integrity_check = sites(facts, "resilience.zip_entry_crc")
+        .iter()
+        .filter(|s| !in_library(s))
+        .any(|s| own_package.contains(&s.caller.as_str()));
+    m.insert(
+        "code.resilience.integrity_check".into(),
+        Value::Bool(integrity_check),
+    );
     let flag_secure = ["resilience.flag_secure", "resilience.add_flags"]
         .iter()
         .flat_map(|id| sites(facts, id))
@@ -440,6 +530,7 @@ mod tests {
             callee_class: String::new(),
             callee_proto: proto.into(),
             const_args: args.iter().cloned().collect(),
+            intent: None,
         }
     }
 

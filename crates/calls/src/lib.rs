@@ -6,7 +6,12 @@
 //! [`medshield_apk::CodeObserver`]: `inspect` hands it every dex during its single pass. For each dex
 //! it maps the `method_ids` that name a catalog API once, then walks every method with the dex
 //! crate's allocation-free reference walk; only methods that call a catalog API are decoded fully,
-//! to track which constants (strings, integers) reach the call's argument registers.
+//! to track which constants (strings, integers) reach the call's argument registers. The same
+//! decoding traces the Intents a method builds into the calls that take them (PendingIntent
+//! factories, service starts: empty, implicit or explicit) and notes catalog calls made without
+//! the call that should check them ([`UNCHECKED`]). Class declarations add what app
+//! `BroadcastReceiver`s' `onReceive` does with its Intent; [`component_indicators`] reads those
+//! facts against the manifest.
 //!
 //! What this crate is not: no inter-procedural data flow (a constant passed through a field or
 //! another method is not seen), no class-hierarchy resolution beyond the catalog's `any_class`
@@ -15,11 +20,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod behaviours;
+mod components;
 mod indicators;
 
 use std::collections::{BTreeMap, HashMap};
 
 pub use behaviours::{behaviour_indicators, Behaviour, BehaviourMatch, Behaviours};
+pub use components::component_indicators;
 pub use indicators::code_indicators;
 
 use medshield_dex::{fast_references, Dex, Reference};
@@ -68,6 +75,11 @@ pub struct Api {
     /// With `any_class`: the return type descriptor that narrows the match.
     #[serde(default)]
     pub returns: Option<String>,
+    /// Argument position (0 is the receiver for instance calls) of an `Intent` whose construction
+    /// is traced within the calling method: the call site then says whether it was empty,
+    /// implicit or explicit.
+    #[serde(default)]
+    pub intent: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +172,20 @@ pub enum ConstArg {
     Int(i64),
 }
 
+/// What the calling method did to the `Intent` it hands to a call, as far as one method shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentKind {
+    /// `new Intent()` with neither action, data, type, category nor target: whoever fills it in
+    /// decides what it does.
+    Empty,
+    /// An action, data, type or category but no component, class or package: any app with a
+    /// matching filter may receive it.
+    Implicit,
+    /// A component, class or package was set.
+    Explicit,
+}
+
 /// One call of a catalog API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallSite {
@@ -177,6 +203,10 @@ pub struct CallSite {
     /// Constant arguments, by argument position (0 is the receiver for instance calls); only for
     /// catalog entries with `args = true`.
     pub const_args: BTreeMap<usize, ConstArg>,
+    /// For catalog entries with an `intent` argument: how the Intent passed there was built in
+    /// this method (`None` when it came from elsewhere: a parameter, a field, another call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intent: Option<IntentKind>,
 }
 
 /// All calls of one API.
@@ -202,8 +232,40 @@ pub struct CallFacts {
     pub ordered: Vec<ApiPair>,
     /// Catalog APIs where the first call's result reaches the second call's arguments.
     pub flows: Vec<ApiPair>,
+    /// Call sites of an API in methods that never make the check that should follow it (see
+    /// [`UNCHECKED`]), keyed by API id.
+    pub unchecked: BTreeMap<String, Vec<CallSite>>,
+    /// App `BroadcastReceiver` subclasses and what their `onReceive` does with the Intent.
+    pub receivers: Vec<ReceiverCode>,
+    /// `UriMatcher.addURI(authority, path, code)` with constant authority and path: the URIs a
+    /// content provider answers.
+    pub uri_patterns: Vec<UriPattern>,
     /// Methods whose code could not be walked (malformed bytecode).
     pub unreadable_methods: u64,
+}
+
+/// A direct subclass of `BroadcastReceiver` and what its `onReceive(Context, Intent)` does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiverCode {
+    /// Class descriptor, `Lcom/example/BootReceiver;`.
+    pub class: String,
+    /// `onReceive` reads the action (`Intent.getAction`) or matches the Intent against an
+    /// `IntentFilter`.
+    pub checks_action: bool,
+    /// `onReceive` hands the Intent to an app method, which may check it: not judged.
+    pub passes_intent_on: bool,
+    /// `onReceive` reads the result an earlier receiver of an ordered broadcast left
+    /// (`getResultData`, `getResultExtras`).
+    pub reads_result: bool,
+}
+
+/// One `UriMatcher.addURI` with constant arguments.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct UriPattern {
+    pub authority: String,
+    pub path: String,
+    /// The method that registers it.
+    pub caller: String,
 }
 
 /// Two catalog APIs related within one method, with an example of where.
@@ -225,6 +287,127 @@ pub struct CallIndex<'c> {
     ordered: HashMap<(usize, usize), String>,
     /// (first, second): first's result reaches second's arguments within a method → caller.
     flows: HashMap<(usize, usize), String>,
+    /// [`UNCHECKED`] resolved to catalog indices: (API, the calls that check it).
+    checks: Vec<(usize, Vec<usize>)>,
+    unchecked: BTreeMap<String, Vec<CallSite>>,
+    receivers: Vec<ReceiverCode>,
+    uri_patterns: Vec<UriPattern>,
+    /// Catalog index of `UriMatcher.addURI`.
+    add_uri: Option<usize>,
+}
+
+/// APIs whose result a method should check, with the calls that count as the check: a server
+/// that accepts a connection and never asks who connected (address or TLS client certificate)
+/// serves whoever reaches its port. Within one method only: a check made elsewhere is not seen.
+pub const UNCHECKED: &[(&str, &[&str])] = &[
+    (
+        "net.server_socket_accept",
+        &[
+            "net.socket_peer_address",
+            "net.socket_remote_address",
+            "net.ssl_socket_peer_address",
+            "net.ssl_socket_session",
+            "net.ssl_server_need_client_auth",
+        ],
+    ),
+    (
+        "net.ssl_server_socket_accept",
+        &[
+            "net.socket_peer_address",
+            "net.socket_remote_address",
+            "net.ssl_socket_peer_address",
+            "net.ssl_socket_session",
+            "net.ssl_server_need_client_auth",
+        ],
+    ),
+];
+
+/// Most receivers and URI patterns recorded.
+const MAX_RECEIVERS: usize = 1_000;
+const MAX_URI_PATTERNS: usize = 2_000;
+/// Intent objects traced per method.
+const MAX_INTENT_OBJECTS: usize = 1_024;
+
+/// `BroadcastReceiver` and the support libraries' wakeful variants.
+const RECEIVER_BASES: &[&str] = &[
+    "Landroid/content/BroadcastReceiver;",
+    "Landroid/support/v4/content/WakefulBroadcastReceiver;",
+    "Landroidx/legacy/content/WakefulBroadcastReceiver;",
+];
+
+/// Class-name prefixes of the platform: calls into them do not change an Intent behind our back.
+const PLATFORM_PREFIXES: &[&str] = &["Landroid/", "Ljava/", "Ljavax/", "Ldalvik/", "Lkotlin/"];
+
+/// How the Intent a register refers to was built so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntentState {
+    /// `new-instance` seen, constructor not yet.
+    Allocated,
+    Known(IntentKind),
+    /// Copied from another Intent, or handed to code we do not follow.
+    Unknown,
+}
+
+/// What a call on `android.content.Intent` does to the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IntentOp {
+    /// A constructor leaving the Intent in this state.
+    Init(IntentState),
+    /// `setComponent`, `setClass`, `setClassName`, `setPackage`: returns the Intent.
+    Target,
+    /// `setAction`, `setData`, `setType`, `addCategory`…: returns the Intent.
+    Describe,
+    /// Other `set*`/`put*`/`add*`/`remove*`/`replace*` returning the same Intent.
+    Builder,
+    /// `setSelector`, `fillIn`: what resolves it is no longer only what we saw.
+    Blur,
+}
+
+/// The kind of Intent call a method reference names.
+fn intent_op(name: &str, params: &[std::borrow::Cow<'_, str>], returns: &str) -> Option<IntentOp> {
+    let returns_intent = returns == "Landroid/content/Intent;";
+    match name {
+        "<init>" => {
+            let p: Vec<&str> = params.iter().map(|p| p.as_ref()).collect();
+            let state = match p.as_slice() {
+                [] => IntentState::Known(IntentKind::Empty),
+                ["Ljava/lang/String;"] | ["Ljava/lang/String;", "Landroid/net/Uri;"] => {
+                    IntentState::Known(IntentKind::Implicit)
+                }
+                _ if p.contains(&"Ljava/lang/Class;") => IntentState::Known(IntentKind::Explicit),
+                _ => IntentState::Unknown,
+            };
+            Some(IntentOp::Init(state))
+        }
+        "setComponent" | "setClass" | "setClassName" | "setPackage" => Some(IntentOp::Target),
+        "setAction"
+        | "setData"
+        | "setDataAndNormalize"
+        | "setType"
+        | "setTypeAndNormalize"
+        | "setDataAndType"
+        | "setDataAndTypeAndNormalize"
+        | "addCategory" => Some(IntentOp::Describe),
+        "setSelector" | "fillIn" => Some(IntentOp::Blur),
+        _ if returns_intent
+            && ["set", "put", "add", "remove", "replace"]
+                .iter()
+                .any(|p| name.starts_with(p)) =>
+        {
+            Some(IntentOp::Builder)
+        }
+        _ => None,
+    }
+}
+
+/// Per-dex lookup tables, built once from its `method_ids`.
+struct DexTables {
+    /// method_id → catalog entry.
+    targets: Vec<Option<usize>>,
+    /// method_id → what it does to an Intent (only methods of `android.content.Intent`).
+    intent_ops: Vec<Option<IntentOp>>,
+    /// The type index of `Landroid/content/Intent;`, when the dex names it.
+    intent_type: Option<u32>,
 }
 
 /// Most distinct API pairs recorded (ordered calls and flows each).
@@ -314,13 +497,28 @@ impl<'c> CallIndex<'c> {
             allow_all_hostname_verifiers: Vec::new(),
             ordered: HashMap::new(),
             flows: HashMap::new(),
+            checks: UNCHECKED
+                .iter()
+                .filter_map(|(api, by)| {
+                    let idx = |id: &str| catalog.apis.iter().position(|a| a.id == id);
+                    Some((idx(api)?, by.iter().filter_map(|b| idx(b)).collect()))
+                })
+                .collect(),
+            unchecked: BTreeMap::new(),
+            receivers: Vec::new(),
+            uri_patterns: Vec::new(),
+            add_uri: catalog
+                .apis
+                .iter()
+                .position(|a| a.id == "ipc.uri_matcher_add_uri"),
         }
     }
 
     /// Indexes one dex.
     pub fn add_dex(&mut self, name: &str, dex: &Dex<'_>) {
-        self.find_trivial_overrides(dex);
-        let targets = self.resolve_targets(dex);
+        self.find_class_patterns(dex);
+        let tables = self.resolve_targets(dex);
+        let targets = &tables.targets;
         if targets.iter().all(Option::is_none) {
             return;
         }
@@ -351,15 +549,18 @@ impl<'c> CallIndex<'c> {
                     self.unreadable_methods += 1;
                 }
                 if hits {
-                    self.record_method(name, dex, method.method_idx, code.instructions(), &targets);
+                    self.record_method(name, dex, method.method_idx, code.instructions(), &tables);
                 }
             }
         }
     }
 
-    /// TrustManagers that trust everything and HostnameVerifiers that accept every host.
-    fn find_trivial_overrides(&mut self, dex: &Dex<'_>) {
+    /// What a look at class declarations and one method body shows: TrustManagers that trust
+    /// everything, HostnameVerifiers that accept every host, and what receivers' `onReceive`
+    /// does with its Intent.
+    fn find_class_patterns(&mut self, dex: &Dex<'_>) {
         for class in dex.classes() {
+            self.find_receiver(dex, &class);
             let Some(kind) = security_callback(dex, &class) else {
                 continue;
             };
@@ -387,10 +588,87 @@ impl<'c> CallIndex<'c> {
         }
     }
 
-    /// For each `method_id` of the dex, the catalog entry it names.
-    fn resolve_targets(&self, dex: &Dex<'_>) -> Vec<Option<usize>> {
+    /// A direct `BroadcastReceiver` subclass: what its `onReceive` calls, read with the
+    /// allocation-free reference walk.
+    fn find_receiver(&mut self, dex: &Dex<'_>, class: &medshield_dex::ClassDef<'_>) {
+        if self.receivers.len() >= MAX_RECEIVERS {
+            return;
+        }
+        let Some(superclass) = class.superclass_idx else {
+            return;
+        };
+        let Ok(superclass) = dex.type_descriptor(superclass) else {
+            return;
+        };
+        if !RECEIVER_BASES.contains(&superclass.as_ref()) {
+            return;
+        }
+        for m in class.methods().flatten() {
+            let Ok(r) = dex.method_ref(m.method_idx) else {
+                continue;
+            };
+            let p = &r.proto.params;
+            if r.name != "onReceive"
+                || p.len() != 2
+                || p[0] != "Landroid/content/Context;"
+                || p[1] != "Landroid/content/Intent;"
+            {
+                continue;
+            }
+            let Ok(Some(code)) = m.code() else {
+                continue;
+            };
+            let mut seen = ReceiverCode {
+                class: dex
+                    .type_descriptor(class.class_idx)
+                    .map(|c| c.into_owned())
+                    .unwrap_or_default(),
+                checks_action: false,
+                passes_intent_on: false,
+                reads_result: false,
+            };
+            fast_references(code.insns, |reference| {
+                let Reference::Invoke { method_idx, .. } = reference else {
+                    return;
+                };
+                let Ok(callee) = dex.method_ref(method_idx) else {
+                    return;
+                };
+                let (class, name) = (callee.class.as_ref(), callee.name.as_ref());
+                match (class, name) {
+                    ("Landroid/content/Intent;", "getAction")
+                    | ("Landroid/content/IntentFilter;", "match" | "matchAction" | "hasAction") => {
+                        seen.checks_action = true;
+                    }
+                    (_, "getResultData") if callee.proto.return_type == "Ljava/lang/String;" => {
+                        seen.reads_result = true;
+                    }
+                    (_, "getResultExtras") if callee.proto.return_type == "Landroid/os/Bundle;" => {
+                        seen.reads_result = true;
+                    }
+                    _ if !PLATFORM_PREFIXES.iter().any(|p| class.starts_with(p))
+                        && callee
+                            .proto
+                            .params
+                            .iter()
+                            .any(|p| p == "Landroid/content/Intent;") =>
+                    {
+                        seen.passes_intent_on = true;
+                    }
+                    _ => {}
+                }
+            });
+            self.receivers.push(seen);
+            return;
+        }
+    }
+
+    /// For each `method_id` of the dex, the catalog entry it names and what it does to an Intent.
+    fn resolve_targets(&self, dex: &Dex<'_>) -> DexTables {
         let count = dex.method_ids_len() as usize;
         let mut targets = vec![None; count];
+        let mut intent_ops = vec![None; count];
+        let mut intent_type = None;
         // Most method_ids share a few thousand classes: decide each class once.
         let mut class_interest: HashMap<u32, bool> = HashMap::new();
         for (idx, target) in targets.iter_mut().enumerate() {
@@ -416,8 +694,18 @@ impl<'c> CallIndex<'c> {
                 .ok()
                 .and_then(|p| dex.type_descriptor(p.return_type_idx).ok());
             *target = self.catalog.lookup(&class, &name, return_type.as_deref());
+            if class == "Landroid/content/Intent;" {
+                intent_type = Some(m.class_idx);
+                if let Ok(r) = dex.method_ref(idx as u32) {
+                    intent_ops[idx] = intent_op(&name, &r.proto.params, &r.proto.return_type);
+                }
+            }
         }
-        targets
+        DexTables {
+            targets,
+            intent_ops,
+            intent_type,
+        }
     }
 
     /// Decodes one method fully, tracking constants in registers, and records its catalog calls.
@@ -427,8 +715,9 @@ impl<'c> CallIndex<'c> {
         dex: &Dex<'_>,
         caller_idx: u32,
         instructions: medshield_dex::Instructions<'_>,
-        targets: &[Option<usize>],
+        tables: &DexTables,
     ) {
+        let targets = &tables.targets;
         let caller = dex
             .method_ref(caller_idx)
             .map(|m| format!("{}->{}", m.class, m.name))
@@ -440,6 +729,13 @@ impl<'c> CallIndex<'c> {
         let mut pending_taint: Vec<usize> = Vec::new();
         // Catalog calls of this method in order, for behaviour stage 4.
         let mut sequence: Vec<usize> = Vec::new();
+        // Intent objects created here: register → object, object → how it was built.
+        let mut intent_of: HashMap<u32, usize> = HashMap::new();
+        let mut intents: Vec<IntentState> = Vec::new();
+        let mut pending_intent: Option<usize> = None;
+        // Every catalog API this method calls, and the sites of those whose check is looked for.
+        let mut called: Vec<usize> = Vec::new();
+        let mut to_check: Vec<(usize, CallSite)> = Vec::new();
         for insn in instructions {
             let Ok(insn) = insn else {
                 self.unreadable_methods += 1;
@@ -450,6 +746,15 @@ impl<'c> CallIndex<'c> {
             }
             let op = insn.opcode;
             if let Some(Reference::Invoke { method_idx, .. }) = Reference::of(&insn) {
+                pending_intent = Self::trace_intent_call(
+                    dex,
+                    &insn,
+                    method_idx,
+                    tables,
+                    &regs,
+                    &intent_of,
+                    &mut intents,
+                );
                 // `"secret".getBytes()` and friends keep the constant: remember it for the
                 // `move-result` that follows, so `new SecretKeySpec("k".getBytes(), ..)` is seen.
                 pending_result = None;
@@ -512,21 +817,56 @@ impl<'c> CallIndex<'c> {
                         .as_ref()
                         .map(|m| m.proto.to_string())
                         .unwrap_or_default();
+                    let intent = api.intent.and_then(|pos| {
+                        let reg = insn.registers().nth(pos)?;
+                        match intents.get(*intent_of.get(&reg)?)? {
+                            IntentState::Known(kind) => Some(*kind),
+                            _ => None,
+                        }
+                    });
+                    if self.add_uri == Some(api_idx) && self.uri_patterns.len() < MAX_URI_PATTERNS {
+                        let text = |pos| match const_args.get(&pos) {
+                            Some(ConstArg::String(s)) => Some(s.clone()),
+                            _ => None,
+                        };
+                        if let (Some(authority), Some(path)) = (text(1), text(2)) {
+                            self.uri_patterns.push(UriPattern {
+                                authority,
+                                path,
+                                caller: caller.clone(),
+                            });
+                        }
+                    }
+                    let site = CallSite {
+                        caller: caller.clone(),
+                        offset: insn.offset,
+                        dex: dex_name.to_owned(),
+                        callee_class,
+                        callee_proto,
+                        const_args,
+                        intent,
+                    };
+                    if let Err(pos) = called.binary_search(&api_idx) {
+                        called.insert(pos, api_idx);
+                    }
+                    if self.checks.iter().any(|(a, _)| *a == api_idx) {
+                        to_check.push((api_idx, site.clone()));
+                    }
                     let calls = &mut self.calls[api_idx];
                     calls.count += 1;
                     if calls.sites.len() < MAX_SITES_PER_API {
-                        calls.sites.push(CallSite {
-                            caller: caller.clone(),
-                            offset: insn.offset,
-                            dex: dex_name.to_owned(),
-                            callee_class,
-                            callee_proto,
-                            const_args,
-                        });
+                        calls.sites.push(site);
                     }
                 }
                 continue;
             }
+            Self::trace_intent_register(
+                &insn,
+                tables,
+                &mut intent_of,
+                &mut intents,
+                pending_intent.take(),
+            );
             let regs_of = insn.regs();
             let dest = regs_of.first().map(|&r| u32::from(r));
             if let Some(d) = dest {
@@ -599,6 +939,163 @@ impl<'c> CallIndex<'c> {
                 _ => {}
             }
         }
+        for (api_idx, site) in to_check {
+            let Some((_, by)) = self.checks.iter().find(|(a, _)| *a == api_idx) else {
+                continue;
+            };
+            if by.iter().any(|b| called.binary_search(b).is_ok()) {
+                continue;
+            }
+            let list = self
+                .unchecked
+                .entry(self.catalog.apis[api_idx].id.clone())
+                .or_default();
+            if list.len() < MAX_SITES_PER_API {
+                list.push(site);
+            }
+        }
+    }
+
+    /// An invoke seen by the Intent tracer: constructors and setters change the Intent they are
+    /// called on; an Intent handed to app code we do not follow becomes unknown. Returns the
+    /// object a following `move-result-object` receives (setters return their Intent).
+    fn trace_intent_call(
+        dex: &Dex<'_>,
+        insn: &medshield_dex::Insn,
+        method_idx: u32,
+        tables: &DexTables,
+        consts: &HashMap<u32, ConstArg>,
+        intent_of: &HashMap<u32, usize>,
+        intents: &mut [IntentState],
+    ) -> Option<usize> {
+        if intent_of.is_empty() {
+            return None;
+        }
+        // `new Intent("")` and `setAction("")` describe nothing: the Intent stays empty (a
+        // known way to mint an identity-only PendingIntent, and just as fillable).
+        let blank_argument = matches!(
+            insn.registers().nth(1).and_then(|r| consts.get(&r)),
+            Some(ConstArg::String(s)) if s.is_empty()
+        );
+        let op = tables
+            .intent_ops
+            .get(method_idx as usize)
+            .copied()
+            .flatten();
+        let receiver = insn
+            .registers()
+            .next()
+            .and_then(|r| intent_of.get(&r).copied());
+        if let (Some(op), Some(obj)) = (op, receiver) {
+            let state = intents.get_mut(obj)?;
+            match op {
+                IntentOp::Init(IntentState::Known(IntentKind::Implicit)) if blank_argument => {
+                    *state = IntentState::Known(IntentKind::Empty);
+                }
+                IntentOp::Init(s) => *state = s,
+                IntentOp::Target => {
+                    if *state != IntentState::Unknown {
+                        *state = IntentState::Known(IntentKind::Explicit);
+                    }
+                }
+                IntentOp::Describe => {
+                    if *state == IntentState::Known(IntentKind::Empty) && !blank_argument {
+                        *state = IntentState::Known(IntentKind::Implicit);
+                    }
+                }
+                IntentOp::Blur => *state = IntentState::Unknown,
+                IntentOp::Builder => {}
+            }
+            return matches!(
+                op,
+                IntentOp::Target | IntentOp::Describe | IntentOp::Builder
+            )
+            .then_some(obj);
+        }
+        // An Intent passed to app code (not the platform, not a catalog call that only reads it)
+        // may be completed there.
+        let sink = tables
+            .targets
+            .get(method_idx as usize)
+            .copied()
+            .flatten()
+            .is_some();
+        if sink {
+            return None;
+        }
+        if !insn.registers().any(|r| intent_of.contains_key(&r)) {
+            return None;
+        }
+        let platform = dex
+            .method_id(method_idx)
+            .ok()
+            .and_then(|m| dex.type_descriptor(m.class_idx).ok())
+            .is_some_and(|c| PLATFORM_PREFIXES.iter().any(|p| c.starts_with(p)));
+        if !platform {
+            for obj in insn.registers().filter_map(|r| intent_of.get(&r).copied()) {
+                if let Some(state) = intents.get_mut(obj) {
+                    *state = IntentState::Unknown;
+                }
+            }
+        }
+        None
+    }
+
+    /// A non-invoke instruction seen by the Intent tracer: `new-instance` of an Intent starts an
+    /// object, moves copy it, storing it into an array makes the array stand for it (the last
+    /// Intent of `getActivities` is the one that can be filled in), any other write forgets it.
+    fn trace_intent_register(
+        insn: &medshield_dex::Insn,
+        tables: &DexTables,
+        intent_of: &mut HashMap<u32, usize>,
+        intents: &mut Vec<IntentState>,
+        pending: Option<usize>,
+    ) {
+        let regs = insn.regs();
+        let Some(dest) = regs.first().map(|&r| u32::from(r)) else {
+            return;
+        };
+        match insn.opcode {
+            // new-instance
+            0x22 => {
+                let is_intent = tables.intent_type.is_some()
+                    && insn.index.map(|i| i.value) == tables.intent_type;
+                if is_intent && intents.len() < MAX_INTENT_OBJECTS {
+                    intents.push(IntentState::Allocated);
+                    intent_of.insert(dest, intents.len() - 1);
+                } else {
+                    intent_of.remove(&dest);
+                }
+            }
+            // move-object, move-object/from16, move-object/16
+            0x07..=0x09 => match regs.get(1).and_then(|s| intent_of.get(&u32::from(*s))) {
+                Some(&obj) => {
+                    intent_of.insert(dest, obj);
+                }
+                None => {
+                    intent_of.remove(&dest);
+                }
+            },
+            // move-result-object after a setter returning its Intent
+            0x0c => match pending {
+                Some(obj) => {
+                    intent_of.insert(dest, obj);
+                }
+                None => {
+                    intent_of.remove(&dest);
+                }
+            },
+            // aput-object vValue, vArray, vIndex
+            0x4d => {
+                if let (Some(&obj), Some(&array)) = (intent_of.get(&dest), regs.get(1)) {
+                    intent_of.insert(u32::from(array), obj);
+                }
+            }
+            op if writes_first_register(op) || matches!(op, 0x12..=0x1b) => {
+                intent_of.remove(&dest);
+            }
+            _ => {}
+        }
     }
 
     /// The facts, for the APIs that were called.
@@ -627,12 +1124,20 @@ impl<'c> CallIndex<'c> {
             v.sort();
             v
         };
+        let mut receivers = self.receivers;
+        receivers.sort_by(|a, b| a.class.cmp(&b.class));
+        let mut uri_patterns = self.uri_patterns;
+        uri_patterns.sort();
+        uri_patterns.dedup();
         CallFacts {
             calls,
             trust_all_managers,
             allow_all_hostname_verifiers,
             ordered: pairs(self.ordered),
             flows: pairs(self.flows),
+            unchecked: self.unchecked,
+            receivers,
+            uri_patterns,
             unreadable_methods: self.unreadable_methods,
         }
     }

@@ -75,3 +75,29 @@ fn register_writers() {
     assert_eq!(truncate("short"), "short");
     assert!(truncate(&"长".repeat(200)).ends_with('…'));
 }
+
+#[test]
+fn checked_apis_name_catalog_entries() {
+    let c = ApiCatalog::builtin().unwrap();
+    let known = |id: &str| c.apis().iter().any(|a| a.id == id);
+    for (api, by) in UNCHECKED {
+        assert!(known(api), "{api}");
+        for b in *by {
+            assert!(known(b), "{b}");
+        }
+    }
+    // Intent positions: argument 2 of the static PendingIntent factories, 1 of the Context calls.
+    for api in c.apis().iter().filter(|a| a.intent.is_some()) {
+        let expected = if api.class == "Landroid/app/PendingIntent;" {
+            2
+        } else {
+            1
+        };
+        assert_eq!(api.intent, Some(expected), "{}", api.id);
+    }
+    assert_eq!(
+        c.apis().iter().filter(|a| a.intent.is_some()).count(),
+        8,
+        "five PendingIntent factories, three service calls"
+    );
+}

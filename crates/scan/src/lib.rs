@@ -73,7 +73,7 @@ pub struct ScanReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Protection {
     /// Stable id: `root_detection`, `emulator_detection`, `hook_detection`, `debugger_detection`,
-    /// `signature_check`, `flag_secure`, `certificate_pinning`, `native_code`, `packer`.
+    /// `signature_check`, `integrity_check`, `flag_secure`, `certificate_pinning`, `native_code`, `packer`.
     pub id: &'static str,
     pub zh: &'static str,
     pub en: &'static str,
@@ -146,6 +146,16 @@ fn protections(
         "签名自校验（防重打包）",
         "Signature self-check (anti-repackaging)",
         signature,
+    );
+    let mut integrity = Vec::new();
+    if flag("code.resilience.integrity_check") {
+        integrity.push("ZipEntry.getCrc of its own package".to_owned());
+    }
+    push(
+        "integrity_check",
+        "完整性自校验（安装包条目 CRC）",
+        "Integrity self-check (CRC of its own package entries)",
+        integrity,
     );
     let mut secure = Vec::new();
     if flag("code.resilience.flag_secure") {
@@ -294,6 +304,7 @@ impl Scanner {
         let call_facts = calls.finish();
         let behaviours = self.behaviours.evaluate(&call_facts, &report.permissions);
         indicators.extend(medshield_calls::code_indicators(&call_facts));
+        indicators.extend(medshield_calls::component_indicators(&call_facts, &report));
         indicators.extend(medshield_calls::behaviour_indicators(&behaviours));
         indicators.extend(medshield_strings::string_indicators(&strings.finish()));
 

@@ -54,9 +54,126 @@ fn insecure_webview_scores_low_and_explains_itself() {
     assert!(report.indicators.contains_key("strings.secrets"));
 }
 
+/// Every weakness `build-apk.sh` (the fixture's build script) writes into insecure-webview.apk
+/// — its manifest, resources, smali and native library — is reported, each by the rule for its
+/// class, citing the offending item where the rule names one.
+#[test]
+fn insecure_webview_reports_every_planted_weakness() {
+    let Some(root) =
+        medshield_fixtures::apks_root("insecure_webview_reports_every_planted_weakness")
+    else {
+        return;
+    };
+    let bytes = std::fs::read(root.join("built/insecure-webview.apk")).unwrap();
+    let report = scanner()
+        .scan(&bytes, Date::new(2026, 11, 25).unwrap())
+        .unwrap();
+    // (what the script plants, the rule for its class, an evidence item the finding must cite)
+    let planted: &[(&str, &str, Option<&str>)] = &[
+        ("android:debuggable=\"true\"", "MS-MANIFEST-001", None),
+        ("android:allowBackup=\"true\"", "MS-MANIFEST-002", None),
+        ("android:usesCleartextTraffic=\"true\"", "MS-NET-001", None),
+        // targetSdk 22: the dangerous permissions are granted at install time.
+        (
+            "READ_SMS",
+            "MS-PERM-001",
+            Some("android.permission.READ_SMS"),
+        ),
+        (
+            "SEND_SMS",
+            "MS-PERM-001",
+            Some("android.permission.SEND_SMS"),
+        ),
+        ("CAMERA", "MS-PERM-001", Some("android.permission.CAMERA")),
+        (
+            "ACCESS_FINE_LOCATION",
+            "MS-PERM-001",
+            Some("android.permission.ACCESS_FINE_LOCATION"),
+        ),
+        (
+            "WRITE_EXTERNAL_STORAGE",
+            "MS-PERM-001",
+            Some("android.permission.WRITE_EXTERNAL_STORAGE"),
+        ),
+        (
+            "normal-level custom permission",
+            "MS-PERM-002",
+            Some("com.example.insecure.permission.WEAK"),
+        ),
+        (
+            "insecure://open deep link",
+            "MS-COMP-009",
+            Some("insecure://open"),
+        ),
+        (
+            "exported receiver",
+            "MS-COMP-003",
+            Some("com.example.insecure.OpenReceiver"),
+        ),
+        (
+            "exported provider",
+            "MS-COMP-001",
+            Some("com.example.insecure.OpenProvider"),
+        ),
+        (
+            "grantUriPermissions",
+            "MS-COMP-006",
+            Some("com.example.insecure.OpenProvider"),
+        ),
+        (
+            "addJavascriptInterface",
+            "MS-WEB-001",
+            Some("Lcom/example/insecure/MainActivity;->onCreate"),
+        ),
+        (
+            "setJavaScriptEnabled(true)",
+            "MS-WEB-002",
+            Some("Lcom/example/insecure/MainActivity;->onCreate"),
+        ),
+        (
+            "setAllowFileAccess(true)",
+            "MS-WEB-009",
+            Some("Lcom/example/insecure/MainActivity;->onCreate"),
+        ),
+        (
+            "Runtime.exec in the JS bridge",
+            "MS-EXEC-001",
+            Some("Lcom/example/insecure/MainActivity$Bridge;->exec"),
+        ),
+        ("AWS key in strings.xml", "MS-SECRET-001", None),
+        ("http://example.com", "MS-NET-009", Some("example.com")),
+        // v1+v2+v3 signed with minSdk 16: Android below 7.0 checks only v1.
+        ("minSdk 16 with v1", "MS-CERT-003", None),
+        (
+            "libnative.so built without hardening",
+            "MS-NATIVE-003",
+            Some("lib/x86_64/libnative.so"),
+        ),
+    ];
+    for (what, rule, cited) in planted {
+        let finding = report.findings.iter().find(|f| f.rule_id == *rule);
+        let Some(finding) = finding else {
+            panic!("{what}: {rule} did not fire");
+        };
+        if let Some(item) = cited {
+            assert!(
+                finding.evidence.iter().any(|e| e.as_str() == Some(item)),
+                "{what}: {rule} does not cite {item}: {:?}",
+                finding.evidence
+            );
+        }
+    }
+    // `System.loadLibrary("native")` is not a weakness in itself, but it is seen.
+    assert_eq!(
+        report.indicators["code.exec.native_loading"][0]["caller"],
+        "Lcom/example/insecure/MainActivity;->onCreate"
+    );
+}
+
 /// The OWASP UnCrackable apps show their protections (MASTG crackme write-ups): root detection in
-/// all three; a debugger check and native code from level 2 on. A library's own signature read
-/// (the support library's font-provider check) must not count as the app's tamper check.
+/// all three; a debugger check and native code from level 2 on; a CRC tamper check in level 3.
+/// A library's own signature read (the support library's font-provider check) must not count as
+/// the app's tamper check.
 #[test]
 fn uncrackable_protections_are_reported() {
     let Some(root) = medshield_fixtures::apks_root("uncrackable_protections_are_reported") else {
@@ -72,13 +189,22 @@ fn uncrackable_protections_are_reported() {
         report.protections.iter().map(|p| p.id).collect()
     };
     assert_eq!(ids(1), ["root_detection"]);
-    for level in [2, 3] {
-        assert_eq!(
-            ids(level),
-            ["root_detection", "debugger_detection", "native_code"],
-            "level {level}"
-        );
-    }
+    assert_eq!(
+        ids(2),
+        ["root_detection", "debugger_detection", "native_code"]
+    );
+    // Level 3 adds a tamper check: the CRC-32 of classes.dex and of libfoo.so read from its own
+    // package (`getPackageCodePath`) and compared with stored values. Its Frida/Xposed check
+    // lives in libfoo.so (strings read from /proc/self/maps), which the scan does not read yet.
+    assert_eq!(
+        ids(3),
+        [
+            "root_detection",
+            "debugger_detection",
+            "integrity_check",
+            "native_code"
+        ]
+    );
 }
 
 /// Ghera pairs told apart: a finding with the documented weakness's CWE fires on Benign and not on
@@ -114,7 +240,23 @@ fn ghera_pairs_told_apart() {
             "CWE-1021",
         ),
         ("Networking/UnEncryptedSocketComm-MITM-Lean", "CWE-319"),
+        // An empty base Intent in a mutable PendingIntent (MS-IPC-004; the Secure twin's
+        // action-only Intent is still implicit, and MS-IPC-005 says so on both).
+        ("ICC/EmptyPendingIntent-PrivEscalation-Lean", "CWE-927"),
+        ("ICC/ImplicitPendingIntent-IntentHijack-Lean", "CWE-927"),
+        ("ICC/ImplicitIntent-ServiceHijack-Lean", "CWE-927"),
+        (
+            "ICC/NoValidityCheckOnBroadcastMsg-UnintendedInvocation-Lean",
+            "CWE-925",
+        ),
+        ("ICC/OrderedBroadcast-DataInjection-Lean", "CWE-345"),
+        (
+            "ICC/InadequatePathPermission-InformationExposure-Lean",
+            "CWE-285",
+        ),
+        ("Networking/OpenSocket-InformationLeak-Lean", "CWE-940"),
     ];
+    assert_eq!(pairs.len(), 13, "every Ghera pair in the fixtures");
     for (dir, cwe) in pairs {
         let benign = findings(dir, "Benign");
         let secure = findings(dir, "Secure");
