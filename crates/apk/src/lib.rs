@@ -91,9 +91,9 @@ impl Anomalies {
 }
 
 /// Sees the code as `inspect` reads it, for analyses that need more than the report's counts
-/// (call sites, class names for SDK detection) without a second pass over the package. Each dex is
-/// handed over while its bytes are alive; the report is assembled regardless of what the observer
-/// does.
+/// (call sites, class names for SDK detection, strings in native libraries) without a second pass
+/// over the package. Each dex and native library is handed over while its bytes are alive; the
+/// report is assembled regardless of what the observer does.
 pub trait CodeObserver {
     /// A dex file: `name` is its entry name, or `outer.jar!/classes.dex` for embedded code.
     /// `primary` is true for the `classesN.dex` files Android loads.
@@ -102,6 +102,12 @@ pub trait CodeObserver {
     /// Every string of `resources.arsc`'s global string pool (values of `@string` resources, file
     /// paths…), once, before any dex.
     fn resource_string(&mut self, _text: &str) {}
+
+    /// A native library the installer extracts (`lib/<abi>/<name>.so`, the path as `name`), with
+    /// its inflated bytes: the buffer the ELF reader was handed, so looking costs no second
+    /// inflation. Called once per library, readable ELF or not; libraries elsewhere in the package
+    /// are reported as embedded code, not handed over.
+    fn native_lib(&mut self, _name: &str, _bytes: &[u8]) {}
 }
 
 /// The observer that looks at nothing.
@@ -374,6 +380,7 @@ fn observe_entry(entry: &Entry<'_>, content: &[u8], code: &mut Code) {
             }
         }
         Role::NativeLib { abi } => {
+            code.observer.native_lib(&name, content);
             let facts = match medshield_elf::analyze(content) {
                 Ok(f) => {
                     for a in &f.anomalies {

@@ -1,4 +1,4 @@
-//! The code observer sees exactly the dex files the report counts, once each.
+//! The code observer sees exactly the dex files and native libraries the report counts, once each.
 #![allow(clippy::unwrap_used)]
 
 use medshield_apk::{inspect_observing, CodeObserver, InspectOptions};
@@ -8,6 +8,7 @@ use medshield_dex::Dex;
 struct Tally {
     primary: Vec<(String, u32)>,
     embedded: usize,
+    native: Vec<(String, u64)>,
 }
 
 impl CodeObserver for Tally {
@@ -18,6 +19,10 @@ impl CodeObserver for Tally {
             self.embedded += 1;
         }
     }
+
+    fn native_lib(&mut self, name: &str, bytes: &[u8]) {
+        self.native.push((name.to_owned(), bytes.len() as u64));
+    }
 }
 
 #[test]
@@ -27,6 +32,7 @@ fn observer_sees_every_dex_the_report_counts() {
         return;
     };
     let mut packages = 0;
+    let mut native = 0;
     for path in medshield_fixtures::files_with_extension(&root, &[".apk"]) {
         let bytes = std::fs::read(&path).unwrap();
         let mut tally = Tally::default();
@@ -47,7 +53,18 @@ fn observer_sees_every_dex_the_report_counts() {
             .filter(|e| e.kind == "dex" && e.dex.is_some())
             .count();
         assert_eq!(tally.embedded, embedded_dex, "{}", path.display());
+        // Every library under lib/<abi>/, once, with the bytes the report sized.
+        let mut libs: Vec<(String, u64)> = report
+            .native_libs
+            .iter()
+            .map(|l| (l.path.clone(), l.size))
+            .collect();
+        libs.sort();
+        tally.native.sort();
+        assert_eq!(tally.native, libs, "{}", path.display());
+        native += libs.len();
         packages += 1;
     }
     assert!(packages > 300, "only {packages} packages inspected");
+    assert!(native > 10, "only {native} native libraries seen");
 }

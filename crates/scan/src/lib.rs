@@ -77,7 +77,8 @@ pub struct Protection {
     pub id: &'static str,
     pub zh: &'static str,
     pub en: &'static str,
-    /// Markers, API ids or library paths that show it.
+    /// Markers (in native code as `lib/<abi>/libfoo.so: "frida"`), API ids or library paths that
+    /// show it.
     pub evidence: Vec<String>,
 }
 
@@ -97,6 +98,12 @@ fn protections(
             })
             .unwrap_or_default()
     };
+    // Markers in dex and resource strings, then in the app's own native libraries.
+    let markers = |kind: &str| -> Vec<String> {
+        let mut all = strings(&format!("strings.{kind}"));
+        all.extend(strings(&format!("native.{kind}")));
+        all
+    };
     let flag = |key: &str| ind.get(key).and_then(Value::as_bool).unwrap_or(false);
     let mut out = Vec::new();
     let mut push = |id, zh, en, evidence: Vec<String>| {
@@ -113,19 +120,19 @@ fn protections(
         "root_detection",
         "Root 环境检测",
         "Root detection",
-        strings("strings.root_detection"),
+        markers("root_detection"),
     );
     push(
         "emulator_detection",
         "模拟器检测",
         "Emulator detection",
-        strings("strings.emulator_detection"),
+        markers("emulator_detection"),
     );
     push(
         "hook_detection",
         "Hook 框架检测（Frida/Xposed）",
         "Hooking-framework detection (Frida/Xposed)",
-        strings("strings.hook_detection"),
+        markers("hook_detection"),
     );
     let mut debugger = Vec::new();
     if flag("code.resilience.debugger_check") {
@@ -221,6 +228,10 @@ impl CodeObserver for Collector<'_> {
     fn resource_string(&mut self, text: &str) {
         medshield_strings::StringScanner::scan(&mut self.strings, text, "resources.arsc");
     }
+
+    fn native_lib(&mut self, name: &str, bytes: &[u8]) {
+        self.strings.add_native_lib(name, bytes);
+    }
 }
 
 /// What a scan needs, loaded once and shared by every package scanned.
@@ -306,7 +317,19 @@ impl Scanner {
         indicators.extend(medshield_calls::code_indicators(&call_facts));
         indicators.extend(medshield_calls::component_indicators(&call_facts, &report));
         indicators.extend(medshield_calls::behaviour_indicators(&behaviours));
-        indicators.extend(medshield_strings::string_indicators(&strings.finish()));
+        let string_facts = strings.finish();
+        indicators.extend(medshield_strings::string_indicators(&string_facts));
+        // A library that an SDK or packer signature claims is that vendor's, not the app's own.
+        indicators.extend(medshield_strings::native_indicators(
+            &string_facts,
+            |path| {
+                let d = self.signatures.detect(&Evidence {
+                    native_libs: &[path],
+                    ..Evidence::default()
+                });
+                !d.sdks.is_empty() || !d.packers.is_empty()
+            },
+        ));
 
         let protections = protections(&indicators, &report, &detections.packers);
         let evaluation = self.rules.evaluate(&indicators);

@@ -3,7 +3,7 @@
 
 use medshield_analyzer::Date;
 use medshield_rules::RulePack;
-use medshield_scan::Scanner;
+use medshield_scan::{ScanReport, Scanner};
 use medshield_sdks::SignatureDb;
 
 fn scanner() -> Scanner {
@@ -171,9 +171,9 @@ fn insecure_webview_reports_every_planted_weakness() {
 }
 
 /// The OWASP UnCrackable apps show their protections (MASTG crackme write-ups): root detection in
-/// all three; a debugger check and native code from level 2 on; a CRC tamper check in level 3.
-/// A library's own signature read (the support library's font-provider check) must not count as
-/// the app's tamper check.
+/// all three; a debugger check and native code from level 2 on; a CRC tamper check and a native
+/// Frida/Xposed check in level 3. A library's own signature read (the support library's
+/// font-provider check) must not count as the app's tamper check.
 #[test]
 fn uncrackable_protections_are_reported() {
     let Some(root) = medshield_fixtures::apks_root("uncrackable_protections_are_reported") else {
@@ -181,29 +181,59 @@ fn uncrackable_protections_are_reported() {
     };
     let date = Date::new(2026, 11, 25).unwrap();
     let s = scanner();
-    let ids = |level: u8| -> Vec<&'static str> {
+    let scan = |level: u8| -> ScanReport {
         let path = root.join(format!(
             "owasp-mastg/Crackmes/Android/Level_0{level}/UnCrackable-Level{level}.apk"
         ));
-        let report = s.scan(&std::fs::read(path).unwrap(), date).unwrap();
-        report.protections.iter().map(|p| p.id).collect()
+        s.scan(&std::fs::read(path).unwrap(), date).unwrap()
     };
-    assert_eq!(ids(1), ["root_detection"]);
+    let ids =
+        |r: &ScanReport| -> Vec<&'static str> { r.protections.iter().map(|p| p.id).collect() };
+    let fired = |r: &ScanReport, rule: &str| r.findings.iter().any(|f| f.rule_id == rule);
+    let (l1, l2, l3) = (scan(1), scan(2), scan(3));
+    assert_eq!(ids(&l1), ["root_detection"]);
+    // Level 2's libfoo.so holds only the secret comparison: no native hook check.
     assert_eq!(
-        ids(2),
+        ids(&l2),
         ["root_detection", "debugger_detection", "native_code"]
     );
+    for r in [&l1, &l2] {
+        assert_eq!(r.indicators["native.hook_detection"], serde_json::json!([]));
+        assert!(fired(r, "MS-RES-005"), "no hook check in {}", r.package);
+        assert!(fired(r, "MS-RES-002"), "no tamper check in {}", r.package);
+    }
     // Level 3 adds a tamper check: the CRC-32 of classes.dex and of libfoo.so read from its own
-    // package (`getPackageCodePath`) and compared with stored values. Its Frida/Xposed check
-    // lives in libfoo.so (strings read from /proc/self/maps), which the scan does not read yet.
+    // package (`getPackageCodePath`) and compared with stored values; and its libfoo.so reads
+    // /proc/self/maps looking for "frida" and "xposed".
     assert_eq!(
-        ids(3),
+        ids(&l3),
         [
             "root_detection",
+            "hook_detection",
             "debugger_detection",
             "integrity_check",
             "native_code"
         ]
+    );
+    let hook = l3
+        .protections
+        .iter()
+        .find(|p| p.id == "hook_detection")
+        .unwrap();
+    // Every ABI's libfoo.so has the check; the first ABI stands for the others.
+    assert_eq!(
+        hook.evidence,
+        [
+            "lib/arm64-v8a/libfoo.so: \"frida\"",
+            "lib/arm64-v8a/libfoo.so: \"xposed\""
+        ]
+    );
+    // The native check and the CRC self-check answer the rules that would say they are missing.
+    assert!(!fired(&l3, "MS-RES-005"));
+    assert!(!fired(&l3, "MS-RES-002"));
+    assert_eq!(
+        l3.indicators["native.hook_framework_libs"],
+        serde_json::json!([])
     );
 }
 

@@ -76,6 +76,22 @@ const MARKERS: &[(&str, MarkerKind)] = &[
     ("privacypolicy", MarkerKind::PrivacyPolicy),
 ];
 
+/// Most bytes of one native library searched for markers. A check's strings sit in `.rodata`,
+/// which the NDK's linker (lld) places before `.text`, near the start of the file; the limit keeps
+/// a 100 MB game engine from costing more than an ordinary library.
+pub const MAX_NATIVE_SCANNED_BYTES: usize = 8 << 20;
+
+/// Markers that only mean something as a whole word in native string data (C code compares
+/// `/proc/self/maps` lines and thread names against them with `strstr`); in dex strings they are
+/// too short to tell a check from a class or a sentence that mentions them. Matched in lower case,
+/// capitalised and upper case.
+const NATIVE_MARKERS: &[(&str, MarkerKind)] = &[
+    ("frida", MarkerKind::HookDetection),
+    ("xposed", MarkerKind::HookDetection),
+    ("libsubstrate", MarkerKind::HookDetection),
+    ("magisk", MarkerKind::RootDetection),
+];
+
 /// Kinds of embedded secret, each recognised by a fixed prefix and validated by shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -146,8 +162,16 @@ pub struct StringFacts {
     pub secrets: BTreeSet<Secret>,
     /// Marker strings found, by kind.
     pub markers: BTreeMap<MarkerKind, BTreeSet<String>>,
+    /// Root/emulator/hook markers found in the string data of native libraries: library path →
+    /// kind → markers (at most [`MAX_ITEMS`] libraries).
+    pub native_markers: BTreeMap<String, BTreeMap<MarkerKind, BTreeSet<&'static str>>>,
+    /// Native libraries named like a hooking framework's own library (Frida's gadget or agent):
+    /// the app has been instrumented, not protected.
+    pub hook_framework_libs: BTreeSet<String>,
     /// Strings scanned.
     pub strings_scanned: u64,
+    /// Bytes of native libraries scanned.
+    pub native_bytes_scanned: u64,
 }
 
 /// Scans dex string tables.
@@ -159,6 +183,11 @@ pub struct StringScanner {
     found: Vec<(usize, usize)>,
     /// Pattern index → what it means.
     patterns: Vec<PatternMeaning>,
+    /// Root/emulator/hook markers for native string data (case variants spelled out); `None` as
+    /// above.
+    native_automaton: Option<AhoCorasick>,
+    /// Pattern index of `native_automaton` → marker.
+    native_patterns: Vec<(&'static str, MarkerKind)>,
     facts: StringFacts,
 }
 
@@ -198,11 +227,81 @@ impl StringScanner {
             .match_kind(MatchKind::Standard)
             .build(&texts)
             .ok();
+        // Case variants are spelled out rather than searched without case: a case-sensitive
+        // automaton keeps its vectorised prefilter, which skips the megabytes of machine code
+        // that start no marker (~4× faster on real libraries). Each variant reports the marker.
+        let mut native_texts: Vec<String> = Vec::new();
+        let mut native_patterns: Vec<(&'static str, MarkerKind)> = Vec::new();
+        for &(text, kind) in MARKERS {
+            if kind != MarkerKind::PrivacyPolicy {
+                native_texts.push(text.to_owned());
+                native_patterns.push((text, kind));
+            }
+        }
+        for &(text, kind) in NATIVE_MARKERS {
+            let mut capitalized = text.to_owned();
+            if let Some(first) = capitalized.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            for variant in [text.to_owned(), capitalized, text.to_ascii_uppercase()] {
+                if !native_texts.contains(&variant) {
+                    native_texts.push(variant);
+                    native_patterns.push((text, kind));
+                }
+            }
+        }
+        // Leftmost-longest, not overlapping: the prefilter only helps a search that may skip
+        // ahead, and a longer marker (`frida-server`) says all a shorter one within it would.
+        let native_automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&native_texts)
+            .ok();
         StringScanner {
             automaton,
             found: Vec::new(),
             patterns,
+            native_automaton,
+            native_patterns,
             facts: StringFacts::default(),
+        }
+    }
+
+    /// Scans the string data of a native library named `path` (`lib/<abi>/libfoo.so`): its first
+    /// [`MAX_NATIVE_SCANNED_BYTES`] bytes, in one automaton pass over the raw bytes. A marker counts
+    /// only as a whole word (no letter, digit or `_` on either side), so `frida` in a C string
+    /// counts and `isFridaRunning` or `debugmain` do not. A library named like Frida's own gadget
+    /// is recorded as such and not searched: its strings are the framework, not a check for it.
+    pub fn add_native_lib(&mut self, path: &str, bytes: &[u8]) {
+        if is_hook_framework_lib(path) {
+            insert_capped(&mut self.facts.hook_framework_libs, path.to_owned());
+            return;
+        }
+        let Some(automaton) = &self.native_automaton else {
+            return;
+        };
+        let data = &bytes[..bytes.len().min(MAX_NATIVE_SCANNED_BYTES)];
+        self.facts.native_bytes_scanned += data.len() as u64;
+        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let mut found: BTreeMap<MarkerKind, BTreeSet<&'static str>> = BTreeMap::new();
+        for m in automaton.find_iter(data) {
+            let before = m.start().checked_sub(1).and_then(|i| data.get(i));
+            let after = data.get(m.end());
+            if before.is_some_and(|&b| is_word(b)) || after.is_some_and(|&b| is_word(b)) {
+                continue;
+            }
+            if let Some(&(marker, kind)) = self.native_patterns.get(m.pattern().as_usize()) {
+                found.entry(kind).or_default().insert(marker);
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let libs = &mut self.facts.native_markers;
+        if libs.len() < MAX_ITEMS || libs.contains_key(path) {
+            let entry = libs.entry(path.to_owned()).or_default();
+            for (kind, markers) in found {
+                entry.entry(kind).or_default().extend(markers);
+            }
         }
     }
 
@@ -331,6 +430,26 @@ impl medshield_apk::CodeObserver for StringScanner {
     fn resource_string(&mut self, text: &str) {
         self.scan(text, "resources.arsc");
     }
+
+    fn native_lib(&mut self, name: &str, bytes: &[u8]) {
+        self.add_native_lib(name, bytes);
+    }
+}
+
+/// Frida's gadget (`libfrida-gadget.so`, with its `.config.so`) or agent, under any ABI: what
+/// repackaging tools (objection, frida-gadget injectors) add to an app to instrument it. Libraries
+/// that merely mention Frida in their name (`libantifrida.so`) are not it.
+fn is_hook_framework_lib(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [
+        "frida-gadget",
+        "frida_gadget",
+        "fridagadget",
+        "frida-agent",
+        "frida_agent",
+    ]
+    .iter()
+    .any(|n| file.contains(n))
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -459,6 +578,48 @@ pub fn string_indicators(facts: &StringFacts) -> Map<String, Value> {
     m
 }
 
+/// The native `native.root_detection`, `native.emulator_detection`, `native.hook_detection` and
+/// `native.hook_framework_libs` indicators. The detection lists cite `lib/<abi>/libfoo.so:
+/// "frida"`, once per library file name and marker (the first ABI in path order stands for the
+/// others), counting only libraries for which `third_party` is false: an SDK's or a packer's
+/// library checking for Frida is that vendor's check, not the app's.
+pub fn native_indicators(
+    facts: &StringFacts,
+    third_party: impl Fn(&str) -> bool,
+) -> Map<String, Value> {
+    let mut by_kind: BTreeMap<MarkerKind, Vec<String>> = BTreeMap::new();
+    let mut cited: BTreeSet<(MarkerKind, &str, &str)> = BTreeSet::new();
+    for (path, kinds) in &facts.native_markers {
+        if third_party(path) {
+            continue;
+        }
+        let file = path.rsplit('/').next().unwrap_or(path);
+        for (&kind, markers) in kinds {
+            for &marker in markers {
+                if cited.insert((kind, file, marker)) {
+                    by_kind
+                        .entry(kind)
+                        .or_default()
+                        .push(format!("{path}: \"{marker}\""));
+                }
+            }
+        }
+    }
+    let mut m = Map::new();
+    for (key, kind) in [
+        ("native.root_detection", MarkerKind::RootDetection),
+        ("native.emulator_detection", MarkerKind::EmulatorDetection),
+        ("native.hook_detection", MarkerKind::HookDetection),
+    ] {
+        m.insert(key.into(), json!(by_kind.remove(&kind).unwrap_or_default()));
+    }
+    m.insert(
+        "native.hook_framework_libs".into(),
+        json!(facts.hook_framework_libs),
+    );
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,6 +705,100 @@ mod tests {
         let none = string_indicators(&scan(&["hello"]));
         assert_eq!(none["strings.privacy_policy"], json!(false));
         assert_eq!(none["strings.root_detection"], json!([]));
+    }
+
+    fn native(libs: &[(&str, &[u8])]) -> Map<String, Value> {
+        let mut s = StringScanner::new();
+        for (path, bytes) in libs {
+            s.add_native_lib(path, bytes);
+        }
+        native_indicators(&s.finish(), |p| p.ends_with("libsdk.so"))
+    }
+
+    #[test]
+    fn native_markers_are_whole_words() {
+        let check: &[u8] = b"\x7fELF\0\0/proc/self/maps\0frida\0xposed\0r\0/system/xbin/su\0";
+        let ind = native(&[
+            ("lib/arm64-v8a/libfoo.so", check),
+            ("lib/x86/libfoo.so", check),
+        ]);
+        assert_eq!(
+            ind["native.hook_detection"],
+            json!([
+                "lib/arm64-v8a/libfoo.so: \"frida\"",
+                "lib/arm64-v8a/libfoo.so: \"xposed\""
+            ]),
+            "one citation per library name and marker"
+        );
+        assert_eq!(
+            ind["native.root_detection"],
+            json!(["lib/arm64-v8a/libfoo.so: \"/system/xbin/su\""])
+        );
+        // Inside identifiers and longer words a marker means nothing.
+        let ind = native(&[(
+            "lib/arm64-v8a/libbar.so",
+            b"Java_com_example_isFridaRunning\0debugmain\0fridax\0frida_init\0",
+        )]);
+        assert_eq!(ind["native.hook_detection"], json!([]));
+        // Case does not matter, word boundaries do; Frida's thread names count as they are.
+        let ind = native(&[("lib/arm64-v8a/libbar.so", b"\0FRIDA\0gum-js-loop\0")]);
+        assert_eq!(
+            ind["native.hook_detection"],
+            json!([
+                "lib/arm64-v8a/libbar.so: \"frida\"",
+                "lib/arm64-v8a/libbar.so: \"gum-js-loop\""
+            ])
+        );
+    }
+
+    #[test]
+    fn native_markers_of_third_parties_and_gadgets_do_not_count() {
+        let ind = native(&[
+            ("lib/arm64-v8a/libsdk.so", b"\0frida\0"),
+            (
+                "lib/arm64-v8a/libfrida-gadget.so",
+                b"\0frida\0gum-js-loop\0",
+            ),
+            ("lib/arm64-v8a/libfrida-gadget.config.so", b"{}"),
+            ("lib/arm64-v8a/libantifrida.so", b"\0frida-server\0"),
+        ]);
+        assert_eq!(
+            ind["native.hook_detection"],
+            json!(["lib/arm64-v8a/libantifrida.so: \"frida-server\""]),
+            "the longest marker at a place, once"
+        );
+        assert_eq!(
+            ind["native.hook_framework_libs"],
+            json!([
+                "lib/arm64-v8a/libfrida-gadget.config.so",
+                "lib/arm64-v8a/libfrida-gadget.so"
+            ])
+        );
+    }
+
+    #[test]
+    fn native_scan_is_bounded() {
+        let mut big = vec![0u8; MAX_NATIVE_SCANNED_BYTES + 16];
+        big[MAX_NATIVE_SCANNED_BYTES + 4..MAX_NATIVE_SCANNED_BYTES + 9].copy_from_slice(b"frida");
+        big[100..105].copy_from_slice(b"frida");
+        let mut s = StringScanner::new();
+        s.add_native_lib("lib/x86/libfoo.so", &big);
+        let facts = s.finish();
+        assert_eq!(facts.native_bytes_scanned, MAX_NATIVE_SCANNED_BYTES as u64);
+        assert!(facts.native_markers.contains_key("lib/x86/libfoo.so"));
+        let mut s = StringScanner::new();
+        big[100..105].copy_from_slice(b"\0\0\0\0\0");
+        s.add_native_lib("lib/x86/libfoo.so", &big);
+        assert!(
+            s.finish().native_markers.is_empty(),
+            "a marker past the limit is not read"
+        );
+        // Empty and tiny inputs are fine.
+        let ind = native(&[("lib/x86/libfoo.so", b""), ("lib/x86/libbar.so", b"frida")]);
+        assert_eq!(
+            ind["native.hook_detection"],
+            json!(["lib/x86/libbar.so: \"frida\""])
+        );
     }
 
     #[test]

@@ -40,6 +40,38 @@ fn documented_strings_are_found() {
     ));
     let root_markers = level1["strings.root_detection"].as_array().unwrap();
     assert!(!root_markers.is_empty(), "{level1:?}");
+    // Level 3's libfoo.so (every ABI) looks for Frida and Xposed in /proc/self/maps; Level 2's
+    // libfoo.so only compares the secret.
+    let crackme = |level: u8| {
+        scan(&root.join(format!(
+            "owasp-mastg/Crackmes/Android/Level_0{level}/UnCrackable-Level{level}.apk"
+        )))
+    };
+    let level3 = crackme(3);
+    assert_eq!(
+        level3.native_markers.len(),
+        4,
+        "{:?}",
+        level3.native_markers
+    );
+    for (lib, kinds) in &level3.native_markers {
+        assert!(
+            lib.starts_with("lib/") && lib.ends_with("/libfoo.so"),
+            "{lib}"
+        );
+        let hook: Vec<&str> = kinds[&medshield_strings::MarkerKind::HookDetection]
+            .iter()
+            .copied()
+            .collect();
+        assert_eq!(hook, ["frida", "xposed"], "{lib}");
+    }
+    let level2 = crackme(2);
+    assert!(level2.native_bytes_scanned > 0);
+    assert!(
+        level2.native_markers.is_empty(),
+        "{:?}",
+        level2.native_markers
+    );
     // Ghera benign apps are minimal: no root detection, no secrets.
     let ghera = scan(&root.join(
         "ghera-vaginessa/Crypto/BlockCipher-ECB-InformationExposure-Lean/Secure/app-debug.apk",
