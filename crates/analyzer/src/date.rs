@@ -43,6 +43,20 @@ impl Date {
         (day >= 1 && day <= days_in_month(year, month)).then_some(Date { year, month, day })
     }
 
+    /// The UTC calendar day `days` after 1970-01-01 (Howard Hinnant's days-to-civil).
+    pub fn from_unix_days(days: i64) -> Option<Date> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = u8::try_from(doy - (153 * mp + 2) / 5 + 1).ok()?;
+        let month = u8::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).ok()?;
+        let year = i32::try_from(yoe + era * 400 + i64::from(month <= 2)).ok()?;
+        Date::new(year, month, day)
+    }
+
     pub fn year(&self) -> i32 {
         self.year
     }
@@ -96,6 +110,15 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_days_to_civil() {
+        assert_eq!(Date::from_unix_days(0), Date::new(1970, 1, 1));
+        assert_eq!(Date::from_unix_days(11_016), Date::new(2000, 2, 29));
+        assert_eq!(Date::from_unix_days(20_417), Date::new(2025, 11, 25));
+        assert_eq!(Date::from_unix_days(-1), Date::new(1969, 12, 31));
+        assert_eq!(Date::from_unix_days(i64::MAX), None);
+    }
 
     #[test]
     fn parses_dates_and_rfc3339() {
