@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 
+mod platform;
 mod scan;
 
 const USAGE: &str = "\
@@ -16,6 +17,10 @@ USAGE:
     medshield inspect <APP.apk> [--format text|json]
     medshield scan <APP.apk|DIR> [--format text|json|sarif|cyclonedx|html] [--rules DIR] [--fail-under A|B|C]
                    [--lang zh-CN|en] [-j N] [--date YYYY-MM-DD]
+    medshield serve [--config FILE] [--data-dir DIR] [--listen ADDR] [--database-url URL] [--demo]
+    medshield authcode verify <TOKEN> [--keys DATA_DIR|PEM_DIR|PEM_FILE]
+    medshield audit verify [--config FILE] [--data-dir DIR] [--database-url URL]
+    medshield keys rotate [--config FILE] [--data-dir DIR]
     medshield --help | --version
 
 COMMANDS:
@@ -28,10 +33,23 @@ COMMANDS:
                A/B/C grade with its breakdown. A directory is scanned package by package (-j N in
                parallel); a broken file is reported and never stops the batch.
 
+    serve      运行平台：HTTP API、Web 界面、后台检测任务（默认 SQLite，--database-url 用 PostgreSQL）
+               Run the platform: HTTP API, web UI (/), OpenAPI (/api/docs), background scans.
+               --demo fills an empty instance with demo units, accounts, apps and scans.
+    authcode   离线验证授权码（SM2 签名与有效期）/ verify an authorization code offline
+    audit      校验审计日志哈希链与签名检查点 / verify the audit hash chain and signed checkpoints
+    keys       轮换平台签名密钥（旧公钥保留）/ rotate the signing key (old public keys are kept)
+
+PLATFORM ENVIRONMENT:
+    MEDSHIELD_CONFIG, MEDSHIELD_DATA_DIR, MEDSHIELD_DATABASE_URL, MEDSHIELD_LISTEN,
+    MEDSHIELD_COOKIE_SECURE (true|false), MEDSHIELD_SCAN_WORKERS, MEDSHIELD_MAX_UPLOAD_BYTES,
+    MEDSHIELD_PII_KEY_FILE, MEDSHIELD_LOG (info, debug…)
+
 EXIT STATUS:
     inspect: 0 success · 1 the file is not a readable APK (one-line reason on stderr) · 2 usage error
     scan:    0 success · 1 a package graded below --fail-under · 2 usage error, or no package
              could be read
+    authcode verify, audit verify: 0 valid/intact · 1 invalid/tampered · 2 usage or setup error
 ";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -195,6 +213,14 @@ fn inspect(path: &PathBuf, format: Format) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args
+        .first()
+        .and_then(|a| a.to_str())
+        .is_some_and(platform::is_platform_command)
+    {
+        return platform::run(args);
+    }
     // Silence the default panic message: `inspect` turns a panic into a one-line error.
     std::panic::set_hook(Box::new(|_| {}));
     let command = match parse_args() {

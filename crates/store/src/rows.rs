@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Region {
     pub code: String,
     pub parent: Option<String>,
@@ -12,7 +12,7 @@ pub struct Region {
     pub level: i64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Unit {
     pub id: String,
     pub name_zh: String,
@@ -210,7 +210,7 @@ pub struct AuditDraft {
     pub after_json: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub seq: i64,
     pub ts: i64,
@@ -247,7 +247,7 @@ pub struct AuditCount {
     pub n: i64,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct AuditCheckpoint {
     pub seq: i64,
     pub hash: String,
@@ -256,7 +256,7 @@ pub struct AuditCheckpoint {
     pub signature: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: String,
     pub kind: String,
