@@ -85,6 +85,28 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes RFC 4648 base32 (case-insensitive, padding and spaces ignored), as users type
+/// secrets; `None` on any other character.
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in text.chars().filter(|c| *c != '=' && !c.is_whitespace()) {
+        let v = match c.to_ascii_uppercase() {
+            u @ 'A'..='Z' => u as u32 - 'A' as u32,
+            d @ '2'..='7' => d as u32 - '2' as u32 + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
 /// The `otpauth://` URI an authenticator app scans from a QR code.
 pub fn provisioning_uri(secret: &[u8], issuer: &str, account: &str) -> String {
     fn enc(s: &str) -> String {
@@ -155,6 +177,12 @@ mod tests {
         assert_eq!(base32(b""), "");
         assert_eq!(base32(b"f"), "MY");
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32_decode("mzxw6ytboi").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            base32_decode("MZXW6YTBOI======").as_deref(),
+            Some(&b"foobar"[..])
+        );
+        assert_eq!(base32_decode("M1"), None);
         assert!(provisioning_uri(b"12345", "MedShield 医盾", "admin")
             .starts_with("otpauth://totp/MedShield%20%E5"));
     }

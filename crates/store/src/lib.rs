@@ -82,6 +82,34 @@ impl Db {
         Ok(Db { pool, dialect })
     }
 
+    /// Creates an empty database `name` on the PostgreSQL server at `server_url`
+    /// (`postgres://user@host:port`), for tests, benchmarks and first-time setup. `name` must be
+    /// a plain identifier.
+    pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String> {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StoreError::UnsupportedUrl(format!(
+                "database name {name:?}"
+            )));
+        }
+        sqlx::any::install_default_drivers();
+        let admin = sqlx::AnyPool::connect(&format!("{server_url}/postgres")).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        Ok(format!("{server_url}/{name}"))
+    }
+
+    /// Runs one statement as it is. For administration tools and tests (the audit tests edit
+    /// rows behind the platform's back to prove that tampering is detected); never with input.
+    pub async fn execute_unchecked(&self, sql: &str) -> Result<u64> {
+        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+
     /// The SQLite URL for a database file under `dir`, created if missing.
     pub fn sqlite_url(dir: &std::path::Path) -> String {
         format!("sqlite://{}?mode=rwc", dir.join("medshield.db").display())
