@@ -123,12 +123,32 @@ pub fn upload_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(monitoring_submit))
 }
 
-fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state.platform.config.cookie_secure {
-        "; Secure"
-    } else {
-        ""
+/// Whether the cookie gets `Secure`: always, unless configured off or the browser talks to us
+/// directly on a loopback address over plain HTTP (a newcomer's `serve --demo`), where a Secure
+/// cookie would not be sent back by every browser. Behind a TLS-terminating proxy the forwarded
+/// scheme keeps it on.
+fn cookie_is_secure(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    if !state.platform.config.cookie_secure {
+        return false;
+    }
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let hostname = match host.strip_prefix('[') {
+        Some(rest) => format!("[{}]", rest.split(']').next().unwrap_or("")),
+        None => host.split(':').next().unwrap_or("").to_string(),
     };
+    let loopback = matches!(hostname.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+    forwarded_https || !loopback
+}
+
+fn session_cookie(secure: bool, token: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     let value = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}",
         auth::SESSION_COOKIE
@@ -137,11 +157,14 @@ fn session_cookie(state: &AppState, token: &str, max_age_s: i64) -> HeaderValue 
         .unwrap_or_else(|_| HeaderValue::from_static("ms_session=; Path=/; Max-Age=0"))
 }
 
-fn with_session(state: &AppState, s: NewSession) -> Response {
+fn with_session(state: &AppState, headers: &axum::http::HeaderMap, s: NewSession) -> Response {
     let max_age = state.platform.config.session_minutes * 60;
+    let secure = cookie_is_secure(state, headers);
     let mut res = Json(s.info).into_response();
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(state, &s.token, max_age));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(secure, &s.token, max_age),
+    );
     res
 }
 
@@ -316,7 +339,7 @@ async fn login(
         .platform
         .login(&body.username, &body.password, &ip)
         .await?;
-    Ok(with_session(&state, session))
+    Ok(with_session(&state, &parts.headers, session))
 }
 
 /// The TOTP step of sign-in.
@@ -324,11 +347,12 @@ async fn login(
     responses((status = 200, body = SessionInfo), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn login_totp(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     AnySession(s): AnySession,
     JsonBody(body): JsonBody<CodeBody>,
 ) -> ApiResult<Response> {
     let next = state.platform.login_totp(&s, &body.code).await?;
-    Ok(with_session(&state, next))
+    Ok(with_session(&state, &headers, next))
 }
 
 /// Starts TOTP enrolment: a secret for the authenticator app.
@@ -346,11 +370,12 @@ async fn totp_enroll(
     responses((status = 200, body = SessionInfo), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn totp_confirm(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     AnySession(s): AnySession,
     JsonBody(body): JsonBody<CodeBody>,
 ) -> ApiResult<Response> {
     let next = state.platform.totp_confirm(&s, &body.code).await?;
-    Ok(with_session(&state, next))
+    Ok(with_session(&state, &headers, next))
 }
 
 /// Changes the signed-in user's password.
@@ -358,6 +383,7 @@ async fn totp_confirm(
     responses((status = 200, body = SessionInfo), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     AnySession(s): AnySession,
     JsonBody(body): JsonBody<PasswordBody>,
 ) -> ApiResult<Response> {
@@ -372,17 +398,23 @@ async fn change_password(
         .platform
         .change_password(&s, &body.current, &body.new)
         .await?;
-    Ok(with_session(&state, next))
+    Ok(with_session(&state, &headers, next))
 }
 
 /// Ends the session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("session" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(State(state): State<AppState>, AnySession(s): AnySession) -> ApiResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    AnySession(s): AnySession,
+) -> ApiResult<Response> {
     state.platform.logout(&s).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(cookie_is_secure(&state, &headers), "", 0),
+    );
     Ok(res)
 }
 
