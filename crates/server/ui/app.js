@@ -974,6 +974,7 @@
       clear(scansBody).append(scansTable(scans, false));
       const done = scans.filter((s) => s.status === 'done' && s.score != null).sort((x, y) => (String(x.created_at) < String(y.created_at) ? -1 : 1));
       const opt = {
+        title: done.length ? { show: false } : { show: true, text: t('app.noHistory'), left: 'center', top: 'middle', textStyle: { color: '#8a94a3', fontSize: 14, fontWeight: 'normal' } },
         tooltip: { trigger: 'axis' },
         grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
         xAxis: { type: 'category', data: done.map((s) => fmtTime(s.created_at).slice(5, 16)), boundaryGap: ['4%', '4%'] },
@@ -1396,7 +1397,7 @@
     if (!alive(tok)) return;
     const nameZh = input({ required: true, testid: 'reg-name-zh', name: 'name_zh' });
     const nameEn = input({ testid: 'reg-name-en', name: 'name_en', lang: 'en' });
-    const platform = select([['android', 'Android']], { testid: 'reg-platform' });
+    const platform = select([['android', 'Android'], ['ios', 'iOS'], ['miniprogram', t('reg.miniprogram')]], { testid: 'reg-platform' });
     const pkg = input({ required: true, testid: 'reg-package', class: 'mono', spellcheck: 'false', pattern: '[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z][A-Za-z0-9_]*)+' });
     const version = input({ required: true, testid: 'reg-version', pattern: '\\d+\\.\\d+', placeholder: '1.0' });
     const cert = input({ required: true, testid: 'reg-cert', class: 'mono', spellcheck: 'false', pattern: '[0-9A-Fa-f:]{64,95}' });
@@ -1425,7 +1426,7 @@
     const addContact = (c) => {
       const name = input({ required: true, value: (c && c.name) || '', testid: 'contact-name', 'aria-label': t('contact.name') });
       const phone = input({ type: 'tel', required: true, value: (c && c.phone) || '', testid: 'contact-phone', 'aria-label': t('contact.phone') });
-      const email = input({ type: 'email', value: (c && c.email) || '', testid: 'contact-email', 'aria-label': t('contact.email') });
+      const email = input({ type: 'email', required: true, value: (c && c.email) || '', testid: 'contact-email', 'aria-label': t('contact.email') });
       const tr = h('tr', { testid: 'contact-edit-row' }, h('td', null, name), h('td', null, phone), h('td', null, email), h('td', null));
       tr.lastChild.append(
         button('reg.removeContact', () => {
@@ -1489,7 +1490,7 @@
         'fieldset',
         null,
         h('legend', null, t('app.contacts')),
-        h('div', { class: 'table-wrap' }, h('table', { class: 'data edit' }, h('thead', null, h('tr', null, h('th', null, t('contact.name')), h('th', null, t('contact.phone')), h('th', null, t('contact.email')), h('th', null, ''))), contactsBody)),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'data edit' }, h('thead', null, h('tr', null, [t('contact.name'), t('contact.phone'), t('contact.email')].map((x) => h('th', { scope: 'col' }, x, h('span', { class: 'req', 'aria-hidden': 'true' }, ' *'))), h('th', null, ''))), contactsBody)),
         button('reg.addContact', () => addContact(), { class: 'small', testid: 'contact-add' }),
         h('p', { class: 'hint' }, t('reg.contactsHint')),
       ),
@@ -1593,10 +1594,10 @@
         try {
           const v = await api('GET', '/api/v1/audit/verify');
           const problems = v.problems || [];
-          clear(verifyBox).append(
+          append(clear(verifyBox), [
             h('p', { class: 'msg ' + (problems.length ? 'error' : 'ok'), testid: problems.length ? 'verify-bad' : 'verify-ok' }, t(problems.length ? 'audit.verifyBad' : 'audit.verifyOk', { records: v.records, checkpoints: v.checkpoints, seq: v.last_checkpoint_seq ?? '—', n: problems.length })),
             problems.length ? h('ul', { class: 'problems' }, problems.map((p) => h('li', null, typeof p === 'string' ? p : JSON.stringify(p)))) : null,
-          );
+          ]);
         } catch (err) {
           const b = msgBox();
           clear(verifyBox).append(b);
@@ -1657,7 +1658,7 @@
       card(
         'audit.log',
         null,
-        table(['audit.seq', 'audit.time', 'audit.actor', 'audit.ip', 'audit.action', 'audit.target', ''], rows, { class: 'data', testid: 'audit-table' }),
+        table(['audit.seq', 'audit.time', 'audit.colActor', 'audit.ip', 'audit.colAction', 'audit.colTarget', ''], rows, { class: 'data', testid: 'audit-table' }),
         pager(res.total || 0, offset, PAGE_SIZE, (off) => '#/audit' + qs(Object.assign({}, f, { offset: off || '' }))),
       ),
     );
@@ -1835,9 +1836,9 @@
     const box = msgBox({ testid: 'key-msg' });
     const secretSlot = h('div');
     const name = input({ required: true, testid: 'key-name' });
+    // Keys are issued to monitoring-node units only (the server refuses others).
     const nodeUnits = state.units.filter((u) => u.kind === 'node');
-    const unitList = nodeUnits.length ? nodeUnits : state.units;
-    const unit = select(unitList.map((u) => [u.id, `${state.lang === 'en' ? u.name_en || u.name_zh : u.name_zh} · ${t('kind.' + u.kind)}`]), { testid: 'key-unit' });
+    const unit = select(nodeUnits.map((u) => [u.id, state.lang === 'en' ? u.name_en || u.name_zh : u.name_zh]), { testid: 'key-unit' });
     const listSlot = h('div');
     const draw = (list) => {
       const rows = (list || []).map((k) =>
@@ -1889,8 +1890,8 @@
         },
       },
       field('keys.name', name, { required: true }),
-      field('users.unit', unit),
-      h('div', { class: 'field actions' }, h('button', { type: 'submit', class: 'primary', testid: 'key-submit' }, t('keys.create'))),
+      field('users.unit', unit, { hint: nodeUnits.length ? null : t('keys.noNodeUnit') }),
+      h('div', { class: 'field actions' }, h('button', { type: 'submit', class: 'primary', testid: 'key-submit', disabled: !nodeUnits.length }, t('keys.create'))),
     );
     main.append(card('keys.createTitle', null, form, box, secretSlot), card('keys.list', null, listSlot));
     draw(keys);
