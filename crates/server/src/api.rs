@@ -327,7 +327,7 @@ struct PasswordBody {
 async fn login(
     State(state): State<AppState>,
     parts: axum::http::request::Parts,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     let body: LoginBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::invalid(format!("请求格式不正确 / malformed request: {e}")))?;
