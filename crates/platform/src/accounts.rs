@@ -157,6 +157,35 @@ fn random_token(bytes: usize) -> Result<String> {
     Ok(B64URL.encode(&raw[..bytes.min(32)]))
 }
 
+/// A new account's row: one-time password to be changed at first sign-in, no TOTP yet.
+fn new_user_row(
+    username: &str,
+    display_name: &str,
+    role: Role,
+    unit_id: &str,
+    otp: &str,
+) -> Result<User> {
+    Ok(User {
+        id: new_id("usr")?,
+        username: username.into(),
+        display_name: display_name.into(),
+        role: role.as_str().into(),
+        unit_id: unit_id.into(),
+        password_hash: password::hash(otp)?,
+        password_history: "[]".into(),
+        must_change_password: 1,
+        totp_secret: None,
+        totp_enabled: 0,
+        totp_last_step: 0,
+        failed_logins: 0,
+        locked_until: 0,
+        email_enc: None,
+        phone_enc: None,
+        disabled: 0,
+        created_at: now_ms(),
+    })
+}
+
 fn valid_username(s: &str) -> bool {
     (3..=64).contains(&s.len())
         && s.bytes()
@@ -180,25 +209,7 @@ impl Platform {
         };
         self.db.insert_unit(&unit).await?;
         let otp = password::one_time_password()?;
-        let user = User {
-            id: new_id("usr")?,
-            username: "admin".into(),
-            display_name: "系统管理员".into(),
-            role: Role::Admin.as_str().into(),
-            unit_id: unit.id.clone(),
-            password_hash: password::hash(&otp)?,
-            password_history: "[]".into(),
-            must_change_password: 1,
-            totp_secret: None,
-            totp_enabled: 0,
-            totp_last_step: 0,
-            failed_logins: 0,
-            locked_until: 0,
-            email_enc: None,
-            phone_enc: None,
-            disabled: 0,
-            created_at: now_ms(),
-        };
+        let user = new_user_row("admin", "系统管理员", Role::Admin, &unit.id, &otp)?;
         self.db.insert_user(&user).await?;
         let system = Actor::system();
         self.audit(
@@ -739,25 +750,7 @@ impl Platform {
             )));
         }
         let otp = password::one_time_password()?;
-        let user = User {
-            id: new_id("usr")?,
-            username: input.username,
-            display_name: display.into(),
-            role: input.role.as_str().into(),
-            unit_id: unit.id,
-            password_hash: password::hash(&otp)?,
-            password_history: "[]".into(),
-            must_change_password: 1,
-            totp_secret: None,
-            totp_enabled: 0,
-            totp_last_step: 0,
-            failed_logins: 0,
-            locked_until: 0,
-            email_enc: None,
-            phone_enc: None,
-            disabled: 0,
-            created_at: now_ms(),
-        };
+        let user = new_user_row(&input.username, display, input.role, &unit.id, &otp)?;
         self.db.insert_user(&user).await?;
         let view = UserView::from_row(&user);
         self.audit(

@@ -494,31 +494,7 @@ impl Db {
 
     pub async fn insert_app(&self, a: &App, contacts: &[Contact]) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO apps (id, unit_id, region_code, region_path, name_zh, name_en, platform, package, cert_sha256, \
-             version, channels, status, created_by, created_at, updated_at, latest_scan_id, latest_score, latest_grade) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
-        )
-        .bind(&a.id)
-        .bind(&a.unit_id)
-        .bind(&a.region_code)
-        .bind(&a.region_path)
-        .bind(&a.name_zh)
-        .bind(&a.name_en)
-        .bind(&a.platform)
-        .bind(&a.package)
-        .bind(&a.cert_sha256)
-        .bind(&a.version)
-        .bind(&a.channels)
-        .bind(&a.status)
-        .bind(&a.created_by)
-        .bind(a.created_at)
-        .bind(a.updated_at)
-        .bind(&a.latest_scan_id)
-        .bind(a.latest_score)
-        .bind(&a.latest_grade)
-        .execute(&mut *tx)
-        .await?;
+        insert_app_row(&mut tx, a).await?;
         for c in contacts {
             sqlx::query(
                 "INSERT INTO contacts (id, app_id, name, phone_enc, email_enc, phone_masked, email_masked) \
@@ -1125,6 +1101,35 @@ impl Db {
 /// The `prev_hash` of the first audit record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+async fn insert_app_row(tx: &mut Transaction<'static, Any>, a: &App) -> Result<()> {
+    sqlx::query(
+            "INSERT INTO apps (id, unit_id, region_code, region_path, name_zh, name_en, platform, package, cert_sha256, \
+             version, channels, status, created_by, created_at, updated_at, latest_scan_id, latest_score, latest_grade) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+        )
+        .bind(&a.id)
+        .bind(&a.unit_id)
+        .bind(&a.region_code)
+        .bind(&a.region_path)
+        .bind(&a.name_zh)
+        .bind(&a.name_en)
+        .bind(&a.platform)
+        .bind(&a.package)
+        .bind(&a.cert_sha256)
+        .bind(&a.version)
+        .bind(&a.channels)
+        .bind(&a.status)
+        .bind(&a.created_by)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .bind(&a.latest_scan_id)
+        .bind(a.latest_score)
+        .bind(&a.latest_grade)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 async fn insert_finding(tx: &mut Transaction<'static, Any>, f: &Finding) -> Result<()> {
     sqlx::query(
         "INSERT INTO findings (id, scan_id, app_id, rule_id, severity, title_zh, title_en, cwe, deduction) \
@@ -1154,31 +1159,7 @@ impl Db {
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         for a in apps {
-            sqlx::query(
-                "INSERT INTO apps (id, unit_id, region_code, region_path, name_zh, name_en, platform, package, cert_sha256, \
-                 version, channels, status, created_by, created_at, updated_at, latest_scan_id, latest_score, latest_grade) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
-            )
-            .bind(&a.id)
-            .bind(&a.unit_id)
-            .bind(&a.region_code)
-            .bind(&a.region_path)
-            .bind(&a.name_zh)
-            .bind(&a.name_en)
-            .bind(&a.platform)
-            .bind(&a.package)
-            .bind(&a.cert_sha256)
-            .bind(&a.version)
-            .bind(&a.channels)
-            .bind(&a.status)
-            .bind(&a.created_by)
-            .bind(a.created_at)
-            .bind(a.updated_at)
-            .bind(&a.latest_scan_id)
-            .bind(a.latest_score)
-            .bind(&a.latest_grade)
-            .execute(&mut *tx)
-            .await?;
+            insert_app_row(&mut tx, a).await?;
         }
         for s in scans {
             sqlx::query(
